@@ -1,0 +1,162 @@
+#include "server/client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "common/util/clock.h"
+#include "common/util/memory.h"
+#include "proto/resp.h"
+#include "server/server.h"
+
+namespace ember {
+
+Client::Client(Server* server, Connection* conn, uint64_t id)
+    : server_(server), conn_(conn), id_(id), reply_(&out_, 2) {
+  SelectDb(0);
+  ctime_ms = NowMs();
+  last_interaction_ms = ctime_ms;
+  if (conn_) {
+    conn_->set_owner(this);
+    if (conn_->is_unix()) set(kClientUnixSocket);
+  } else {
+    set(kClientFake);
+  }
+}
+
+Client::~Client() {
+  if (conn_) conn_->Close(false);
+  if (qbuf_) MemFree(qbuf_);
+}
+
+void Client::SelectDb(int index) {
+  db_index_ = index;
+  db_ = &server_->db(index);
+}
+
+void Client::CloseAsap() {
+  set(kClientCloseAsap);
+  server_->FreeClientAsync(this);
+}
+
+uv_buf_t Client::ReadBuffer(size_t suggested) {
+  // Read straight to the end of a large bulk argument when one is in progress.
+  size_t want = proto::kIoBufLen;
+  size_t still = parser_.BytesStillNeeded(qlen_ - qpos_);
+  if (still > want) want = still;
+  if (qcap_ - qlen_ < want) {
+    // Compact first: the unparsed bytes move to the front.
+    if (qpos_ > 0) {
+      memmove(qbuf_, qbuf_ + qpos_, qlen_ - qpos_);
+      qlen_ -= qpos_;
+      qpos_ = 0;
+    }
+    if (qcap_ - qlen_ < want) {
+      size_t cap = qlen_ + want;
+      if (cap < qcap_ * 2 && still == 0) cap = qcap_ * 2;
+      qbuf_ = static_cast<char*>(qbuf_ ? MemRealloc(qbuf_, cap) : MemAlloc(cap));
+      qcap_ = cap;
+    }
+  }
+  return uv_buf_init(qbuf_ + qlen_, unsigned(qcap_ - qlen_));
+}
+
+void Client::OnData(size_t n) {
+  qlen_ += n;
+  server_->stats_.net_input_bytes += n;
+  server_->stats_.io_reads++;
+  last_interaction_ms = NowMs();
+  if (query_buffer_size() > qpeak_) qpeak_ = query_buffer_size();
+  ProcessInput();
+  if (has(kClientCloseAsap)) return;
+  // The limit counts bytes still waiting to become a request.
+  if (query_buffer_size() > size_t(server_->config().client_query_buffer_limit)) {
+    spdlog::warn("Closing client that reached max query buffer length (qbuf={})",
+                 query_buffer_size());
+    server_->stats_.client_qbuf_limit_disconnections++;
+    CloseAsap();
+    return;
+  }
+  server_->MarkPendingWrite(this);
+}
+
+void Client::OnDisconnect() {
+  conn_ = nullptr;  // the connection closes itself
+  server_->FreeClientAsync(this);
+}
+
+void Client::ProcessInput() {
+  RequestLimits limits;
+  limits.max_bulk_len = server_->config().proto_max_bulk_len;
+  limits.from_master = has(kClientMaster);
+  while (qpos_ < qlen_) {
+    if (has(kClientBlocked) || has(kClientCloseAfterReply) || has(kClientCloseAsap)) break;
+    if (server_->ClientsArePaused(nullptr) && !has(kClientFake)) {
+      // Requests wait in the buffer; the pause check per command happens in Dispatch.
+    }
+    limits.unauthenticated = !authenticated && !server_->config().requirepass.empty();
+    size_t consumed = 0;
+    auto st = parser_.Parse(qbuf_ + qpos_, qlen_ - qpos_, limits, &consumed);
+    if (st == RequestParser::State::kNeedMore) break;
+    if (st == RequestParser::State::kError) {
+      reply_.Error(parser_.error());
+      server_->stats_.total_error_replies++;
+      spdlog::debug("Protocol error ({}) from client id={}", parser_.error(), id_);
+      set(kClientProtocolError);
+      CloseAfterReply();
+      qpos_ = qlen_;
+      parser_.Reset();
+      break;
+    }
+    const auto& a = parser_.args();
+    if (!a.empty()) {
+      argv.assign(a.begin(), a.end());
+      ExecuteRequest();
+      argv.clear();
+      // A paused client keeps the request: Dispatch sets kClientInPause and we retry later.
+      if (has(kClientInPause)) {
+        parser_.Reset();
+        break;
+      }
+    }
+    qpos_ += consumed;
+  }
+  if (qpos_ == qlen_) {
+    qpos_ = qlen_ = 0;
+  }
+}
+
+void Client::ExecuteRequest() { server_->Dispatch(*this); }
+
+void Client::ShrinkQueryBuffer() {
+  size_t unparsed = qlen_ - qpos_;
+  if (unparsed == 0 && qbuf_ && (qpeak_ < qcap_ / 2 || qcap_ > proto::kIoBufLen * 2)) {
+    MemFree(qbuf_);
+    qbuf_ = nullptr;
+    qcap_ = qpos_ = qlen_ = 0;
+  }
+  qpeak_ = unparsed;
+}
+
+void Client::Flush() {
+  clear(kClientPendingWrite);
+  if (!out_.empty()) {
+    if (conn_ && !conn_->closing()) {
+      server_->stats_.net_output_bytes += out_.size();
+      server_->stats_.io_writes++;
+      conn_->Write(out_);
+    }
+    if (out_.capacity() > 64 * 1024) {
+      std::string().swap(out_);
+    } else {
+      out_.clear();
+    }
+  }
+  if (has(kClientCloseAfterReply) && conn_) {
+    conn_->Close(true);
+    conn_ = nullptr;
+    server_->FreeClientAsync(this);
+  }
+}
+
+}  // namespace ember

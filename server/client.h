@@ -1,0 +1,129 @@
+// One client connection: its query buffer, parser, reply buffer and session state.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/net/connection.h"
+#include "common/resp/parser.h"
+#include "common/resp/reply_builder.h"
+
+namespace ember {
+
+class Server;
+class Db;
+struct Command;
+
+enum ClientFlag : uint64_t {
+  kClientCloseAfterReply = 1 << 0,
+  kClientCloseAsap = 1 << 1,
+  kClientMonitor = 1 << 2,
+  kClientMulti = 1 << 3,
+  kClientPubsub = 1 << 4,
+  kClientReplyOff = 1 << 5,
+  kClientReplySkipNext = 1 << 6,
+  kClientReplySkip = 1 << 7,
+  kClientNoEvict = 1 << 8,
+  kClientProtocolError = 1 << 9,
+  kClientUnixSocket = 1 << 10,
+  kClientBlocked = 1 << 11,
+  kClientMaster = 1 << 12,
+  kClientReplica = 1 << 13,
+  kClientFake = 1 << 14,  // in-process, no socket (tests, AOF loading)
+  kClientDirtyExec = 1 << 15,
+  kClientPendingWrite = 1 << 16,
+  kClientInPause = 1 << 17,
+  // Client-side caching (CLIENT TRACKING / CACHING), as Redis's CLIENT_TRACKING_* flags.
+  kClientTracking = 1 << 18,
+  kClientTrackingBrokenRedir = 1 << 19,
+  kClientTrackingBcast = 1 << 20,
+  kClientTrackingOptin = 1 << 21,
+  kClientTrackingOptout = 1 << 22,
+  kClientTrackingCaching = 1 << 23,  // CLIENT CACHING given for the next command
+  kClientTrackingNoloop = 1 << 24,
+};
+
+class Client : public Connection::Owner {
+ public:
+  // `conn` may be nullptr for an in-process client; the client then only fills its reply
+  // buffer. A connected client owns `conn` until it closes.
+  Client(Server* server, Connection* conn, uint64_t id);
+  ~Client() override;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  Server& server() { return *server_; }
+  ReplyBuilder& reply() { return reply_; }
+  Db& db() { return *db_; }
+  int db_index() const { return db_index_; }
+  void SelectDb(int index);
+
+  uint64_t id() const { return id_; }
+  Connection* conn() { return conn_; }
+  bool has(uint64_t f) const { return flags_ & f; }
+  void set(uint64_t f) { flags_ |= f; }
+  void clear(uint64_t f) { flags_ &= ~f; }
+  uint64_t flags() const { return flags_; }
+
+  // Executes every complete request in the query buffer (until blocked or closing).
+  void ProcessInput();
+  // Hands the reply buffer to the socket.
+  void Flush();
+  // Schedules the connection to close after pending replies are written (or at once).
+  void CloseAfterReply() { set(kClientCloseAfterReply); }
+  void CloseAsap();
+
+  std::string& out() { return out_; }
+  size_t query_buffer_size() const { return qlen_ - qpos_; }
+  size_t query_buffer_capacity() const { return qcap_; }
+  size_t query_buffer_free() const { return qcap_ - qlen_; }  // CLIENT LIST qbuf-free
+  // Frees or shrinks an idle query buffer (cron).
+  void ShrinkQueryBuffer();
+  size_t output_bytes() const { return out_.size() + (conn_ ? conn_->queued_bytes() : 0); }
+
+  // Connection::Owner
+  uv_buf_t ReadBuffer(size_t suggested) override;
+  void OnData(size_t n) override;
+  void OnDisconnect() override;
+
+  // Session state read and written by commands.
+  int resp = 2;
+  bool authenticated = false;
+  std::string name;
+  std::string lib_name, lib_ver;
+  int64_t ctime_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_cmd = "NULL";
+  const Command* cmd = nullptr;  // command being executed
+  int64_t soft_limit_since_ms = 0;
+  uint64_t obuf_peak = 0;
+  std::vector<std::string_view> argv;  // request being executed
+  size_t argv_bytes = 0;
+  // CLIENT TRACKING: where invalidations go (0 = this connection) and, in BCAST mode, the
+  // key prefixes followed (sorted; "" when BCAST was given without PREFIX).
+  uint64_t tracking_redirect = 0;
+  std::set<std::string> tracking_prefixes;
+
+ private:
+  void ExecuteRequest();
+
+  Server* server_;
+  Connection* conn_;
+  uint64_t id_;
+  uint64_t flags_ = 0;
+  int db_index_ = 0;
+  Db* db_ = nullptr;
+
+  char* qbuf_ = nullptr;  // query buffer: bytes [qpos_, qlen_) are unparsed
+  size_t qcap_ = 0, qpos_ = 0, qlen_ = 0;
+  size_t qpeak_ = 0;  // largest unparsed size since the last shrink
+  RequestParser parser_;
+
+  std::string out_;
+  ReplyBuilder reply_;
+};
+
+}  // namespace ember

@@ -1,0 +1,205 @@
+// Request dispatch: Redis's processCommand checks, then call() bookkeeping.
+#include <spdlog/spdlog.h>
+
+#include "common/util/clock.h"
+#include "common/util/strings.h"
+#include "server/server.h"
+
+namespace ember {
+namespace {
+
+constexpr size_t kSlowlogMaxArgc = 32;
+constexpr size_t kSlowlogMaxString = 128;
+
+std::string UnknownCommandError(CmdArgs args) {
+  std::string list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; i++) {
+    size_t room = 128 - list.size();
+    list += "'";
+    list.append(args[i].substr(0, room));
+    list += "' ";
+  }
+  std::string_view name = args[0].substr(0, 128);
+  return fmt::format("unknown command '{}', with args beginning with: {}", name, list);
+}
+
+// Quotes like Redis's sdscatrepr (MONITOR lines).
+void AppendRepr(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '\\': out->append("\\\\"); break;
+      case '"': out->append("\\\""); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\a': out->append("\\a"); break;
+      case '\b': out->append("\\b"); break;
+      default:
+        if (isprint(ch)) {
+          out->push_back(char(ch));
+        } else {
+          char buf[8];
+          snprintf(buf, sizeof(buf), "\\x%02x", ch);
+          out->append(buf);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void CountError(void* ctx, std::string_view code) {
+  auto* server = static_cast<Server*>(ctx);
+  server->stats().total_error_replies++;
+  auto& counts = server->stats().error_counts;
+  auto it = counts.find(std::string(code));
+  // Redis caps the number of distinct error codes it tracks at 128.
+  if (it == counts.end()) {
+    if (counts.size() >= 128) return;
+    counts.emplace(std::string(code), 1);
+  } else {
+    it->second++;
+  }
+}
+
+}  // namespace
+
+void Server::FeedMonitors(Client& c, int dbid) {
+  if (monitors.empty()) return;
+  int64_t now = NowUs();
+  std::string line = fmt::format("+{}.{:06} [{} ", now / 1000000, now % 1000000, dbid);
+  if (c.has(kClientUnixSocket)) {
+    line += "unix:" + config_.unixsocket;
+  } else if (c.conn()) {
+    line += c.conn()->peer();
+  } else {
+    line += "lua";
+  }
+  line += "]";
+  for (auto a : c.argv) {
+    line.push_back(' ');
+    AppendRepr(&line, a);
+  }
+  line += "\r\n";
+  for (Client* m : monitors) {
+    m->out().append(line);
+    MarkPendingWrite(m);
+  }
+}
+
+void Server::Dispatch(Client& c) {
+  CmdArgs args(c.argv);
+  ReplyBuilder& r = c.reply();
+  r.set_error_hook(CountError, this);
+  Command* cmd = commands_.Lookup(args);
+  c.cmd = cmd;
+
+  size_t mark = c.out().size();
+
+  // CLIENT REPLY: decided after the command, so that CLIENT REPLY ON is answered.
+  auto finish = [&] {
+    if (c.has(kClientReplyOff) || c.has(kClientReplySkip)) c.out().resize(mark);
+    c.clear(kClientReplySkip);
+    if (c.has(kClientReplySkipNext)) {
+      c.clear(kClientReplySkipNext);
+      c.set(kClientReplySkip);
+    }
+  };
+
+  auto reject = [&](std::string_view msg) {
+    if (cmd) cmd->rejected_calls++;
+    r.Error(msg);
+    finish();
+  };
+
+  if (!cmd) {
+    if (commands_.IsContainer(args[0]) && args.size() >= 2) {
+      return reject(fmt::format("unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
+                                ToUpper(args[0])));
+    }
+    return reject(UnknownCommandError(args));
+  }
+  if (!cmd->ArityOk(args.size())) {
+    return reject(fmt::format("wrong number of arguments for '{}' command", cmd->fullname));
+  }
+  if (cmd->has(kCmdProtected) && cmd->fullname.rfind("debug", 0) == 0) {
+    int64_t mode = config_.enable_debug_command;
+    bool local = c.has(kClientFake) || (c.conn() && c.conn()->is_loopback());
+    if (mode == 0 || (mode == 2 && !local)) {
+      return reject(
+          "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+          "you can run it from a local connection, otherwise you need to set this option in "
+          "the configuration file, and then restart the server.");
+    }
+  }
+  if (!c.authenticated && !config_.requirepass.empty() && !cmd->has(kCmdNoAuth)) {
+    return reject("-NOAUTH Authentication required.");
+  }
+  if (c.has(kClientPubsub) && c.resp < 3) {
+    static const std::string_view allowed[] = {"ping", "subscribe", "ssubscribe", "unsubscribe",
+                                               "sunsubscribe", "psubscribe", "punsubscribe",
+                                               "quit", "reset"};
+    std::string_view base = cmd->parent ? cmd->parent->name : cmd->name;
+    bool ok = false;
+    for (auto a : allowed) ok = ok || base == a;
+    if (!ok) {
+      return reject(fmt::format(
+          "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+          "allowed in this context",
+          cmd->fullname));
+    }
+  }
+  if (ClientsArePaused(cmd) && !c.has(kClientFake) && !c.has(kClientMaster)) {
+    c.set(kClientInPause);
+    c.out().resize(mark);
+    return;
+  }
+
+  // call()
+  current_client_ = &c;
+  cmd_time_ms_ = NowMs();
+  int64_t dirty_before = dirty;
+  uint64_t errors_before = stats_.total_error_replies;
+  if (!cmd->has(kCmdSkipMonitor) && !cmd->has(kCmdAdmin)) FeedMonitors(c, c.db_index());
+  int64_t start = MonotonicUs();
+  cmd->fn(c, args);
+  int64_t duration = MonotonicUs() - start;
+  cmd_time_ms_ = 0;
+  current_client_ = nullptr;
+  (void)dirty_before;
+
+  cmd->calls++;
+  cmd->usec += uint64_t(duration);
+  if (stats_.total_error_replies != errors_before) cmd->failed_calls++;
+  stats_.commands_processed++;
+  c.last_cmd = cmd->fullname;
+
+  if (!cmd->has(kCmdSkipSlowlog) && config_.slowlog_log_slower_than >= 0 &&
+      duration >= config_.slowlog_log_slower_than) {
+    SlowlogEntry e;
+    e.id = slowlog_next_id++;
+    e.time_s = NowMs() / 1000;
+    e.duration_us = duration;
+    size_t argc = std::min(args.size(), kSlowlogMaxArgc);
+    for (size_t i = 0; i < argc; i++) {
+      if (argc != args.size() && i == argc - 1) {
+        e.args.push_back(fmt::format("... ({} more arguments)", args.size() - argc + 1));
+      } else if (args[i].size() > kSlowlogMaxString) {
+        e.args.push_back(fmt::format("{}... ({} more bytes)", args[i].substr(0, kSlowlogMaxString),
+                                     args[i].size() - kSlowlogMaxString));
+      } else {
+        e.args.emplace_back(args[i]);
+      }
+    }
+    e.peer = c.conn() ? c.conn()->peer() : "";
+    e.name = c.name;
+    slowlog.push_front(std::move(e));
+    while (slowlog.size() > size_t(std::max<int64_t>(0, config_.slowlog_max_len))) {
+      slowlog.pop_back();
+    }
+  }
+  LatencyAddSampleIfNeeded(cmd->has(kCmdFast) ? "fast-command" : "command", duration / 1000);
+  finish();
+}
+
+}  // namespace ember

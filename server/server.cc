@@ -1,0 +1,499 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/storage/lru.h"
+#include "common/util/clock.h"
+#include "common/util/hash.h"
+#include "common/util/memory.h"
+#include "common/util/strings.h"
+
+namespace ember {
+namespace {
+
+constexpr std::string_view kProtectedModeError =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from "
+    "the loopback interface. If you want to connect from external computers to Redis you may "
+    "adopt one of the following solutions: 1) Just disable protected mode sending the command "
+    "'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from "
+    "the same host the server is running, however MAKE SURE Redis is not publicly accessible "
+    "from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "
+    "Alternatively you can just disable the protected mode by editing the Redis configuration "
+    "file, and setting the protected mode option to 'no', and then restarting the server. 3) "
+    "If you started the server manually just for testing, restart it with the "
+    "'--protected-mode no' option. 4) Setup a an authentication password for the default "
+    "user. NOTE: You only need to do one of the above things in order for the server to start "
+    "accepting connections from the outside.\r\n";
+
+// Active expiry tuning, as Redis's defaults (scaled by active-expire-effort).
+constexpr int kExpireKeysPerLoop = 20;
+constexpr int kExpireFastDurationUs = 1000;
+constexpr int kExpireSlowTimePerc = 25;
+constexpr int kExpireAcceptableStale = 10;
+
+std::string RandomHex(size_t n) {
+  static const char* hex = "0123456789abcdef";
+  std::random_device rd;
+  std::string s(n, '0');
+  for (auto& ch : s) ch = hex[rd() & 15];
+  return s;
+}
+
+struct ListenerData {
+  Server* server;
+  bool unix_socket;
+};
+
+}  // namespace
+
+Server::Server(uv_loop_t* loop) : loop_(loop), rng_(std::random_device{}()) {
+  run_id = RandomHex(40);
+  std::random_device rd;
+  SetHashSeed((uint64_t(rd()) << 32) | rd());
+  stats_.start_time_ms = NowMs();
+  lastsave_s = NowMs() / 1000;
+}
+
+Server::~Server() {
+  std::vector<Client*> all;
+  for (auto& [id, c] : clients_) all.push_back(c);
+  for (Client* c : all) FreeClient(c);
+  FreeClosingClients();
+}
+
+void Server::Init() {
+  dbs_.clear();
+  for (int i = 0; i < int(config_.databases); i++) dbs_.push_back(std::make_unique<Db>(i));
+  RegisterAllCommands(&commands_);
+  ApplyConfig();
+  config_.OnApply("maxmemory-policy", [this] {
+    ApplyConfig();
+    return Status::OK();
+  });
+  config_.OnApply("lfu-log-factor", [this] {
+    ApplyConfig();
+    return Status::OK();
+  });
+  config_.OnApply("lfu-decay-time", [this] {
+    ApplyConfig();
+    return Status::OK();
+  });
+
+  uv_timer_init(loop_, &cron_timer_);
+  cron_timer_.data = this;
+  uv_prepare_init(loop_, &before_sleep_);
+  before_sleep_.data = this;
+}
+
+void Server::ApplyConfig() {
+  AccessPolicy& p = GetAccessPolicy();
+  p.lfu = config_.maxmemory_policy.find("lfu") != std::string::npos;
+  p.lfu_log_factor = int(config_.lfu_log_factor);
+  p.lfu_decay_time = int(config_.lfu_decay_time);
+}
+
+Status Server::Listen() {
+  int bound = 0;
+  std::string last_error;
+  for (const std::string& raw : config_.bind) {
+    bool optional = !raw.empty() && raw[0] == '-';
+    std::string addr = optional ? raw.substr(1) : raw;
+    if (addr == "*") addr = "0.0.0.0";
+    if (addr == "::*") addr = "::";
+    sockaddr_storage ss;
+    int rc;
+    if (addr.find(':') != std::string::npos) {
+      rc = uv_ip6_addr(addr.c_str(), int(config_.port), reinterpret_cast<sockaddr_in6*>(&ss));
+    } else {
+      rc = uv_ip4_addr(addr.c_str(), int(config_.port), reinterpret_cast<sockaddr_in*>(&ss));
+    }
+    auto* tcp = new uv_tcp_t;
+    uv_tcp_init(loop_, tcp);
+    tcp->data = new ListenerData{this, false};
+    unsigned flags = addr.find(':') != std::string::npos ? UV_TCP_IPV6ONLY : 0;
+    if (rc == 0) rc = uv_tcp_bind(tcp, reinterpret_cast<sockaddr*>(&ss), flags);
+    if (rc == 0) {
+      rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), int(config_.tcp_backlog),
+                     OnNewConnection);
+    }
+    if (rc != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(tcp), [](uv_handle_t* h) {
+        delete static_cast<ListenerData*>(h->data);
+        delete reinterpret_cast<uv_tcp_t*>(h);
+      });
+      if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) continue;
+      last_error = fmt::format("Could not create server TCP listening socket {}:{}: {}",
+                               raw, config_.port, uv_strerror(rc));
+      spdlog::warn("Warning: {}", last_error);
+      return Status::IOError(last_error);
+    }
+    listeners_.push_back(reinterpret_cast<uv_stream_t*>(tcp));
+    bound++;
+  }
+  if (!config_.unixsocket.empty()) {
+    unlink(config_.unixsocket.c_str());
+    auto* pipe = new uv_pipe_t;
+    uv_pipe_init(loop_, pipe, 0);
+    pipe->data = new ListenerData{this, true};
+    int rc = uv_pipe_bind(pipe, config_.unixsocket.c_str());
+    if (rc == 0) {
+      rc = uv_listen(reinterpret_cast<uv_stream_t*>(pipe), int(config_.tcp_backlog),
+                     OnNewConnection);
+    }
+    if (rc != 0) {
+      last_error = fmt::format("Failed opening Unix socket: {}", uv_strerror(rc));
+      spdlog::warn("{}", last_error);
+      return Status::IOError(last_error);
+    }
+    if (config_.unixsocketperm) chmod(config_.unixsocket.c_str(), mode_t(config_.unixsocketperm));
+    listeners_.push_back(reinterpret_cast<uv_stream_t*>(pipe));
+    bound++;
+  }
+  if (bound == 0 && config_.port != 0) {
+    return Status::IOError("Failed listening on port " + std::to_string(config_.port));
+  }
+  listening_port = int(config_.port);
+  return Status::OK();
+}
+
+void Server::Run() {
+  uint64_t period = 1000 / uint64_t(std::max<int64_t>(1, config_.hz));
+  uv_timer_start(&cron_timer_, OnCron, period, period);
+  uv_prepare_start(&before_sleep_, OnBeforeSleep);
+  uv_run(loop_, UV_RUN_DEFAULT);
+}
+
+void Server::CloseHandles() {
+  auto close = [](uv_handle_t* h) {
+    if (h->loop && !uv_is_closing(h)) uv_close(h, nullptr);
+  };
+  close(reinterpret_cast<uv_handle_t*>(&cron_timer_));
+  close(reinterpret_cast<uv_handle_t*>(&before_sleep_));
+  for (uv_stream_t* l : listeners_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(l), [](uv_handle_t* h) {
+      delete static_cast<ListenerData*>(h->data);
+      if (h->type == UV_NAMED_PIPE) {
+        delete reinterpret_cast<uv_pipe_t*>(h);
+      } else {
+        delete reinterpret_cast<uv_tcp_t*>(h);
+      }
+    });
+  }
+  listeners_.clear();
+}
+
+void Server::RequestShutdown() {
+  shutdown_ = true;
+  uv_stop(loop_);
+}
+
+void Server::OnNewConnection(uv_stream_t* listener, int status) noexcept {
+  if (status < 0) return;
+  auto* d = static_cast<ListenerData*>(listener->data);
+  d->server->AcceptClient(listener, d->unix_socket);
+}
+
+void Server::AcceptClient(uv_stream_t* listener, bool unix_socket) {
+  Connection* conn = Connection::Accept(listener, unix_socket);
+  if (!conn) return;
+  stats_.connections_received++;
+  if (clients_.size() >= size_t(config_.maxclients)) {
+    conn->Write("-ERR max number of clients reached\r\n");
+    conn->Close(true);
+    stats_.rejected_connections++;
+    return;
+  }
+  if (config_.protected_mode && config_.requirepass.empty() && !conn->is_loopback()) {
+    conn->Write(kProtectedModeError);
+    conn->Close(true);
+    stats_.rejected_connections++;
+    return;
+  }
+  conn->SetNoDelay();
+  conn->SetKeepAlive(int(config_.tcp_keepalive));
+  Client* c = CreateClient(conn);
+  conn->StartReading();
+  (void)c;
+}
+
+Client* Server::CreateClient(Connection* conn) {
+  auto* c = new Client(this, conn, next_client_id_++);
+  c->authenticated = config_.requirepass.empty();
+  clients_[c->id()] = c;
+  return c;
+}
+
+void Server::FreeClient(Client* c) {
+  if (current_client_ == c) current_client_ = nullptr;
+  closing_.erase(std::remove(closing_.begin(), closing_.end(), c), closing_.end());
+  clients_.erase(c->id());
+  monitors.erase(std::remove(monitors.begin(), monitors.end(), c), monitors.end());
+  pending_writes_.erase(std::remove(pending_writes_.begin(), pending_writes_.end(), c),
+                        pending_writes_.end());
+  delete c;
+}
+
+void Server::FreeClientAsync(Client* c) {
+  if (std::find(closing_.begin(), closing_.end(), c) != closing_.end()) return;
+  c->set(kClientCloseAsap);
+  if (c->conn()) c->conn()->StopReading();
+  closing_.push_back(c);
+}
+
+void Server::FreeClosingClients() {
+  while (!closing_.empty()) {
+    std::vector<Client*> batch;
+    batch.swap(closing_);
+    for (Client* c : batch) FreeClient(c);
+  }
+}
+
+void Server::MarkPendingWrite(Client* c) {
+  if (c->has(kClientPendingWrite)) return;
+  c->set(kClientPendingWrite);
+  pending_writes_.push_back(c);
+}
+
+void Server::FlushPendingWrites() {
+  std::vector<Client*> batch;
+  batch.swap(pending_writes_);
+  for (Client* c : batch) {
+    if (c->has(kClientCloseAsap)) continue;
+    c->Flush();
+  }
+}
+
+void Server::OnBeforeSleep(uv_prepare_t* p) noexcept {
+  auto* s = static_cast<Server*>(p->data);
+  if (s->active_expire_enabled) s->ActiveExpireCycle(true);
+  s->FlushPendingWrites();
+  s->FreeClosingClients();
+}
+
+void Server::OnCron(uv_timer_t* t) noexcept { static_cast<Server*>(t->data)->Cron(); }
+
+void Server::Cron() {
+  cron_loops_++;
+  int64_t now = NowMs();
+  if (pause_end_ms && now >= pause_end_ms) UnpauseClients();
+  ClientsCron();
+  if (active_expire_enabled) ActiveExpireCycle(false);
+  for (auto& db : dbs_) {
+    db->ShrinkIfNeeded();
+    if (config_.activerehashing) db->RehashSome(1000);
+  }
+  FreeClosingClients();
+}
+
+void Server::ClientsCron() {
+  int64_t now = NowMs();
+  std::vector<Client*> to_close;
+  for (auto& [id, c] : clients_) {
+    if (config_.timeout > 0 && !c->has(kClientMaster) && !c->has(kClientReplica) &&
+        !c->has(kClientBlocked) && !c->has(kClientPubsub) &&
+        now - c->last_interaction_ms > config_.timeout * 1000) {
+      to_close.push_back(c);
+      continue;
+    }
+    // Idle query buffers are given back, as Redis does after 2 seconds.
+    if (now - c->last_interaction_ms > 2000) c->ShrinkQueryBuffer();
+    // Paused clients retry their pending request.
+    if (c->has(kClientInPause) && !ClientsArePaused(nullptr)) {
+      c->clear(kClientInPause);
+      c->ProcessInput();
+      MarkPendingWrite(c);
+    }
+  }
+  for (Client* c : to_close) {
+    spdlog::debug("Closing idle client");
+    FreeClientAsync(c);
+  }
+}
+
+void Server::UnpauseClients() {
+  pause_end_ms = 0;
+  std::vector<Client*> paused;
+  for (auto& [id, c] : clients_) {
+    if (c->has(kClientInPause)) paused.push_back(c);
+  }
+  for (Client* c : paused) {
+    c->clear(kClientInPause);
+    c->ProcessInput();
+    MarkPendingWrite(c);
+  }
+}
+
+bool Server::ClientsArePaused(const Command* cmd) const {
+  if (!pause_end_ms || NowMs() >= pause_end_ms) return false;
+  if (!cmd) return true;
+  if (!pause_write_only) return true;
+  // WRITE pause: block writes and commands that may replicate (EVAL, PUBLISH...).
+  return cmd->has(kCmdWrite) || cmd->has(kCmdMayReplicate);
+}
+
+void Server::ActiveExpireCycle(bool fast) {
+  int effort = int(config_.active_expire_effort) - 1;  // 0..9
+  int keys_per_loop = kExpireKeysPerLoop + kExpireKeysPerLoop / 4 * effort;
+  int64_t fast_duration = kExpireFastDurationUs + kExpireFastDurationUs / 4 * effort;
+  int slow_perc = kExpireSlowTimePerc + 2 * effort;
+  int acceptable_stale = kExpireAcceptableStale - effort;
+
+  static int64_t last_fast_start = 0;
+  int64_t start = MonotonicUs();
+  if (fast) {
+    // Only when the slow cycle left work, and not more often than twice its duration.
+    if (stats_.expired_stale_perc < uint64_t(acceptable_stale)) return;
+    if (start < last_fast_start + fast_duration * 2) return;
+    last_fast_start = start;
+  }
+  int64_t limit_us = fast ? fast_duration : 1000000 * slow_perc / config_.hz / 100;
+  if (limit_us <= 0) limit_us = 1;
+
+  int dbs_per_call = std::min<int>(16, int(dbs_.size()));
+  uint64_t total_sampled = 0, total_expired = 0;
+  bool timelimit_exit = false;
+  int64_t now_ms = NowMs();
+  for (int j = 0; j < dbs_per_call && !timelimit_exit; j++) {
+    Db& db = *dbs_[size_t(active_expire_db_ % int(dbs_.size()))];
+    active_expire_db_++;
+    int iteration = 0;
+    while (true) {
+      size_t num = db.expires_size();
+      if (num == 0) {
+        db.avg_ttl_ms = 0;
+        break;
+      }
+      if (num > size_t(keys_per_loop)) num = size_t(keys_per_loop);
+      uint64_t sampled = 0, expired = 0;
+      int64_t ttl_sum = 0, ttl_samples = 0;
+      size_t max_buckets = num * 20, checked_buckets = 0;
+      std::vector<std::string> dead;
+      while (sampled < num && checked_buckets < max_buckets) {
+        db.expire_cursor = db.expires().Scan(db.expire_cursor, [&](ExpireNode* n) {
+          sampled++;
+          int64_t ttl = n->when_ms - now_ms;
+          if (ttl <= 0) {
+            dead.emplace_back(n->entry->key());
+          } else {
+            ttl_sum += ttl;
+            ttl_samples++;
+          }
+        });
+        checked_buckets++;
+        if (db.expire_cursor == 0) break;
+      }
+      for (const auto& k : dead) {
+        if (DeleteKey(db, k)) {
+          expired++;
+          stats_.expired_keys++;
+          NotifyKeyspaceEvent(0, "expired", k, db.id());
+        }
+      }
+      total_expired += expired;
+      total_sampled += sampled;
+      if (ttl_samples) {
+        int64_t avg = ttl_sum / ttl_samples;
+        db.avg_ttl_ms = db.avg_ttl_ms ? (db.avg_ttl_ms / 50) * 49 + avg / 50 : avg;
+      }
+      if ((++iteration & 0xf) == 0 && MonotonicUs() - start > limit_us) {
+        timelimit_exit = true;
+        stats_.expired_time_cap_reached++;
+        break;
+      }
+      if (sampled == 0 || expired * 100 / sampled <= uint64_t(acceptable_stale)) break;
+    }
+  }
+  double perc = total_sampled ? double(total_expired) / double(total_sampled) * 100 : 0;
+  stats_.expired_stale_perc = uint64_t(perc * 0.05 + double(stats_.expired_stale_perc) * 0.95);
+}
+
+bool Server::IsExpired(Db& db, const Entry* e) {
+  if (!e->has_expire()) return false;
+  if (loading) return false;
+  int64_t when = db.GetExpire(e);
+  if (when < 0) return false;
+  int64_t now = cmd_time_ms_ ? cmd_time_ms_ : NowMs();
+  return now > when;
+}
+
+bool Server::ExpireIfNeeded(Db& db, Entry* e) {
+  if (!IsExpired(db, e)) return false;
+  std::string key(e->key());
+  DeleteKey(db, key);
+  stats_.expired_keys++;
+  NotifyKeyspaceEvent(0, "expired", key, db.id());
+  return true;
+}
+
+Entry* Server::LookupReadIn(Db& db, std::string_view key) {
+  Entry* e = db.Find(key);
+  if (!e) return nullptr;
+  if (ExpireIfNeeded(db, e)) return nullptr;
+  return e;
+}
+
+Entry* Server::LookupRead(Client& c, std::string_view key) {
+  Entry* e = LookupReadIn(c.db(), key);
+  if (!e) {
+    stats_.keyspace_misses++;
+    return nullptr;
+  }
+  stats_.keyspace_hits++;
+  TouchEntry(e);
+  return e;
+}
+
+Entry* Server::LookupWrite(Client& c, std::string_view key) {
+  Entry* e = LookupReadIn(c.db(), key);
+  if (e) TouchEntry(e);
+  return e;
+}
+
+void Server::SignalModifiedKey(Db& db, std::string_view key) {}
+
+void Server::NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key,
+                                 int dbid) {}
+
+bool Server::DeleteKey(Db& db, std::string_view key) {
+  if (!db.Delete(key)) return false;
+  SignalModifiedKey(db, key);
+  return true;
+}
+
+void Server::LatencyAddSampleIfNeeded(std::string_view event, int64_t ms) {
+  if (config_.latency_monitor_threshold <= 0 || ms < config_.latency_monitor_threshold) return;
+  auto& series = latency_events[std::string(event)];
+  int64_t now = NowMs() / 1000;
+  if (!series.samples.empty() && series.samples.back().time_s == now) {
+    series.samples.back().latency_ms = std::max(series.samples.back().latency_ms, ms);
+  } else {
+    series.samples.push_back({now, ms});
+    if (series.samples.size() > 160) series.samples.pop_front();
+  }
+  series.max_ms = std::max(series.max_ms, ms);
+}
+
+bool ParseInt64Arg(Client& c, std::string_view s, int64_t* v, std::string_view msg) {
+  if (StringToInt64(s, v)) return true;
+  c.reply().Error(msg);
+  return false;
+}
+
+bool ParseDoubleArg(Client& c, std::string_view s, double* v) {
+  if (StringToDouble(s, v)) return true;
+  c.reply().Error(err::kNotFloat);
+  return false;
+}
+
+void ReplyWrongArity(Client& c) {
+  c.reply().Error(fmt::format("wrong number of arguments for '{}' command",
+                              c.cmd ? c.cmd->fullname : std::string("unknown")));
+}
+
+}  // namespace ember

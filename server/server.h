@@ -1,0 +1,208 @@
+// The server: databases, clients, the command table and the event loop that drives them.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/storage/db.h"
+#include "server/client.h"
+#include "server/command.h"
+#include "server/config.h"
+
+namespace ember {
+
+struct SlowlogEntry {
+  uint64_t id;
+  int64_t time_s;
+  int64_t duration_us;
+  std::vector<std::string> args;
+  std::string peer, name;
+};
+
+struct LatencySample {
+  int64_t time_s;
+  int64_t latency_ms;
+};
+struct LatencySeries {
+  std::deque<LatencySample> samples;  // newest last, at most 160
+  int64_t max_ms = 0;
+};
+
+struct Stats {
+  int64_t start_time_ms = 0;
+  uint64_t connections_received = 0;
+  uint64_t commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t expired_keys = 0;
+  uint64_t expired_stale_perc = 0;
+  uint64_t expired_time_cap_reached = 0;
+  uint64_t evicted_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  uint64_t client_qbuf_limit_disconnections = 0;
+  uint64_t client_outbuf_limit_disconnections = 0;
+  uint64_t io_reads = 0;
+  uint64_t io_writes = 0;
+  std::map<std::string, uint64_t> error_counts;  // error code -> count (INFO errorstats)
+};
+
+class Server {
+ public:
+  explicit Server(uv_loop_t* loop);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  Config& config() { return config_; }
+  CommandTable& commands() { return commands_; }
+  uv_loop_t* loop() { return loop_; }
+  Stats& stats() { return stats_; }
+
+  // Creates the databases and applies the loaded config. Must run before Listen.
+  void Init();
+  // Binds every configured listener. Returns false (after logging) if none could be bound.
+  Status Listen();
+  // Runs the loop until SHUTDOWN.
+  void Run();
+  // Stops the loop after the current iteration.
+  void RequestShutdown();
+  // Closes the server's own libuv handles (timer, prepare, listeners); the loop must run
+  // once more before the Server is destroyed.
+  void CloseHandles();
+
+  Db& db(int index) { return *dbs_[size_t(index)]; }
+  int db_count() const { return int(dbs_.size()); }
+
+  // Executes one request for `c` with Redis's checks (unknown command, arity, auth, ...).
+  void Dispatch(Client& c);
+
+  // Keyspace access with lazy expiry, hit/miss statistics and LRU/LFU updates.
+  Entry* LookupRead(Client& c, std::string_view key);
+  Entry* LookupWrite(Client& c, std::string_view key);
+  Entry* LookupReadIn(Db& db, std::string_view key);  // no client, no stats
+  // True if `e` (found in db) is logically expired at the command's time; deletes it.
+  bool ExpireIfNeeded(Db& db, Entry* e);
+  bool IsExpired(Db& db, const Entry* e);
+  // Called after every write to a key (WATCH, client-side caching hook points).
+  void SignalModifiedKey(Db& db, std::string_view key);
+  // Keyspace notifications (no-op until pub/sub subscribers exist).
+  void NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key, int dbid);
+  // Deletes a key, counting it as a write. True if it existed.
+  bool DeleteKey(Db& db, std::string_view key);
+
+  // Time fixed at the start of the command being executed (Redis's cmd_time_snapshot).
+  int64_t command_time_ms() const { return cmd_time_ms_; }
+  int64_t dirty = 0;
+  int64_t lastsave_s = 0;
+
+  // Client registry.
+  Client* CreateClient(Connection* conn);
+  void FreeClient(Client* c);
+  // Frees a client at the next safe point (it may be executing now).
+  void FreeClientAsync(Client* c);
+  const std::map<uint64_t, Client*>& clients() const { return clients_; }
+  void MarkPendingWrite(Client* c);
+  uint64_t NextClientId() { return next_client_id_++; }
+  Client* current_client() { return current_client_; }
+
+  // CLIENT PAUSE.
+  int64_t pause_end_ms = 0;
+  bool pause_write_only = false;
+  bool ClientsArePaused(const Command* cmd) const;
+  void UnpauseClients();
+
+  // MONITOR: feed a request to monitors.
+  std::vector<Client*> monitors;
+  void FeedMonitors(Client& c, int dbid);
+
+  // SLOWLOG and LATENCY.
+  std::deque<SlowlogEntry> slowlog;
+  uint64_t slowlog_next_id = 0;
+  std::map<std::string, LatencySeries> latency_events;
+  void LatencyAddSampleIfNeeded(std::string_view event, int64_t ms);
+
+  // Active expiry can be disabled by DEBUG SET-ACTIVE-EXPIRE.
+  bool active_expire_enabled = true;
+  // DEBUG SLEEP-style helpers and loading state for INFO.
+  bool loading = false;
+
+  // INFO text for the given sections (lowercase), Redis's format.
+  std::string InfoString(const std::vector<std::string>& sections, bool all, bool everything);
+
+  std::minstd_rand& rng() { return rng_; }
+  std::string run_id;
+  std::string executable;
+  std::vector<std::string> exec_argv;
+  // Listening state.
+  int listening_port = 0;
+
+ private:
+  static void OnCron(uv_timer_t* t) noexcept;
+  static void OnBeforeSleep(uv_prepare_t* p) noexcept;
+  static void OnNewConnection(uv_stream_t* listener, int status) noexcept;
+  void Cron();
+  void ActiveExpireCycle(bool fast);
+  void ClientsCron();
+  void FlushPendingWrites();
+  void FreeClosingClients();
+  void AcceptClient(uv_stream_t* listener, bool unix_socket);
+  void ApplyConfig();
+
+  uv_loop_t* loop_;
+  Config config_;
+  CommandTable commands_;
+  Stats stats_;
+  std::vector<std::unique_ptr<Db>> dbs_;
+  std::map<uint64_t, Client*> clients_;
+  std::vector<Client*> pending_writes_;
+  std::vector<Client*> closing_;
+  uint64_t next_client_id_ = 1;
+  Client* current_client_ = nullptr;
+  int64_t cmd_time_ms_ = 0;
+  std::minstd_rand rng_;
+
+  uv_timer_t cron_timer_;
+  uv_prepare_t before_sleep_;
+  std::vector<uv_stream_t*> listeners_;
+  int64_t cron_loops_ = 0;
+  size_t clients_cron_cursor_ = 0;
+  int active_expire_db_ = 0;
+  bool shutdown_ = false;
+
+  friend class Client;
+};
+
+// The error texts every family uses.
+namespace err {
+inline constexpr std::string_view kWrongType =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kSyntax = "syntax error";
+inline constexpr std::string_view kNotInt = "value is not an integer or out of range";
+inline constexpr std::string_view kNotFloat = "value is not a valid float";
+inline constexpr std::string_view kOverflow = "increment or decrement would overflow";
+inline constexpr std::string_view kNoSuchKey = "no such key";
+inline constexpr std::string_view kOutOfRange = "index out of range";
+inline constexpr std::string_view kDbIndex = "DB index is out of range";
+inline constexpr std::string_view kInvalidExpire = "invalid expire time in '%s' command";
+}  // namespace err
+
+// Argument helpers shared by the families. Each replies with Redis's error and returns false.
+bool ParseInt64Arg(Client& c, std::string_view s, int64_t* v,
+                   std::string_view msg = err::kNotInt);
+bool ParseDoubleArg(Client& c, std::string_view s, double* v);
+// "wrong number of arguments for '<cmd>' command"
+void ReplyWrongArity(Client& c);
+
+}  // namespace ember
