@@ -140,6 +140,10 @@ void Client::ShrinkQueryBuffer() {
 
 void Client::Flush() {
   clear(kClientPendingWrite);
+  if (!stream_out.empty()) {
+    out_.append(stream_out);
+    stream_out.clear();
+  }
   if (!out_.empty()) {
     if (conn_ && !conn_->closing()) {
       server_->stats_.net_output_bytes += out_.size();

@@ -36,6 +36,8 @@ enum ClientFlag : uint64_t {
   kClientDirtyExec = 1 << 15,
   kClientPendingWrite = 1 << 16,
   kClientInPause = 1 << 17,
+  kClientDirtyCas = 1ULL << 32,  // a WATCHed key was modified: EXEC fails
+  kClientReplicaOnline = 1ULL << 33,
   // Client-side caching (CLIENT TRACKING / CACHING), as Redis's CLIENT_TRACKING_* flags.
   kClientTracking = 1 << 18,
   kClientTrackingBrokenRedir = 1 << 19,
@@ -83,6 +85,30 @@ class Client : public Connection::Owner {
   // Frees or shrinks an idle query buffer (cron).
   void ShrinkQueryBuffer();
   size_t output_bytes() const { return out_.size() + (conn_ ? conn_->queued_bytes() : 0); }
+
+  // Replication/AOF: what the executing command propagates. By default its own arguments,
+  // if it changed the dataset (server dirty counter moved). A command whose effect differs
+  // from its text replaces that (SET EX -> SET PXAT, BLPOP -> LPOP, INCRBYFLOAT -> SET
+  // KEEPTTL); PreventPropagation() suppresses it.
+  void RewritePropagation(std::vector<std::string> what) {
+    propagate_rewrite = std::move(what);
+    propagate_rewritten = true;
+  }
+  void PreventPropagation() { propagate_prevented = true; }
+  std::vector<std::string> propagate_rewrite;
+  bool propagate_rewritten = false;
+  bool propagate_prevented = false;
+
+  // MULTI/EXEC: queued commands (arguments copied) and watched keys.
+  struct QueuedCommand {
+    Command* cmd;
+    std::vector<std::string> argv;
+  };
+  std::vector<QueuedCommand> multi_queue;
+  std::vector<std::pair<int, std::string>> watched_keys;  // (db, key)
+
+  // A replica's outgoing replication stream (flushed after replies, which replicas don't get).
+  std::string stream_out;
 
   // Connection::Owner
   uv_buf_t ReadBuffer(size_t suggested) override;

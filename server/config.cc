@@ -93,6 +93,7 @@ struct OptionDef {
   int64_t def_int = 0;
   const char* def_str = nullptr;
   bool empty_is_null = false;  // an empty string means "unset" (not written by REWRITE)
+  bool binary = false;  // SDS-backed in Redis: a NUL byte does not end the value
   std::span<const EnumItem> items;
   Check check = Check::kNone;
   Special special = Special::kNone;
@@ -228,7 +229,7 @@ std::vector<OptionDef> BuildTable() {
   t.push_back(Bool("set-proc-title", nullptr, I, true));
   t.push_back(Bool("dynamic-hz", nullptr, M, true, &C::dynamic_hz));
   t.push_back(Bool("lazyfree-lazy-eviction", nullptr, M, false));
-  t.push_back(Bool("lazyfree-lazy-expire", nullptr, M, false));
+  t.push_back(Bool("lazyfree-lazy-expire", nullptr, M, false, &C::lazyfree_lazy_expire));
   t.push_back(Bool("lazyfree-lazy-server-del", nullptr, M, false));
   t.push_back(Bool("lazyfree-lazy-user-del", nullptr, M, false, &C::lazyfree_lazy_user_del));
   t.push_back(Bool("lazyfree-lazy-user-flush", nullptr, M, false, &C::lazyfree_lazy_user_flush));
@@ -270,6 +271,7 @@ std::vector<OptionDef> BuildTable() {
   t.push_back(Str("pidfile", nullptr, I, true, nullptr, &C::pidfile));
   t.push_back(Str("replica-announce-ip", "slave-announce-ip", M, true, nullptr));
   t.push_back(Str("masteruser", nullptr, kSensitive, true, nullptr));
+  t.back().binary = true;
   t.push_back(Str("cluster-announce-ip", nullptr, M, true, nullptr));
   t.push_back(Str("cluster-config-file", nullptr, I, false, "nodes.conf"));
   t.push_back(
@@ -291,7 +293,9 @@ std::vector<OptionDef> BuildTable() {
   t.push_back(Str("bind-source-addr", nullptr, M, true, nullptr));
   t.push_back(Str("logfile", nullptr, I, false, "", &C::logfile));
   t.push_back(Str("masterauth", nullptr, kSensitive, true, nullptr));
+  t.back().binary = true;
   t.push_back(Str("requirepass", nullptr, kSensitive, true, nullptr, &C::requirepass));
+  t.back().binary = true;
 
   // --- enumerations ---
   t.push_back(Enum("supervised", nullptr, I, kSupervised, 0));
@@ -346,7 +350,8 @@ std::vector<OptionDef> BuildTable() {
   t.push_back(Num("cluster-announce-port", nullptr, M, 0, 65535, 0));
   t.push_back(Num("cluster-announce-tls-port", nullptr, M, 0, 65535, 0));
   t.push_back(Num("repl-timeout", nullptr, M, 1, kIntMax, 60));
-  t.push_back(Num("repl-ping-replica-period", "repl-ping-slave-period", M, 1, kIntMax, 10));
+  t.push_back(Num("repl-ping-replica-period", "repl-ping-slave-period", M, 1, kIntMax, 10, 0,
+                  &C::repl_ping_replica_period));
   t.push_back(Num("list-compress-depth", nullptr, M, 0, kIntMax, 0, 0, &C::list_compress_depth));
   t.push_back(Num("rdb-key-save-delay", nullptr, kHidden, kIntMin, kIntMax, 0));
   t.push_back(Num("key-load-delay", nullptr, kHidden, kIntMin, kIntMax, 0));
@@ -1185,7 +1190,9 @@ int Config::Impl::Apply(size_t i, const std::vector<std::string>& args, std::str
     }
     case Kind::kString: {
       // Stored as a C string: anything after a NUL byte is lost, as in Redis.
-      std::string a = args.empty() ? std::string() : std::string(args[0].c_str());
+      std::string a = args.empty()  ? std::string()
+                      : o.binary    ? args[0]
+                                    : std::string(args[0].c_str());
       if (!CheckString(o.check, a, err)) return 0;
       if (GetStr(i) != a) {
         SetStr(i, std::move(a));

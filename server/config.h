@@ -89,6 +89,8 @@ class Config {
   int64_t list_max_listpack_size = -2;
   int64_t list_compress_depth = 0;
   bool lazyfree_lazy_user_flush = false;
+  bool lazyfree_lazy_expire = false;
+  int64_t repl_ping_replica_period = 10;
   bool lazyfree_lazy_user_del = false;
 
   // --- Loading. Errors carry Redis's text; the caller prints and exits. ---

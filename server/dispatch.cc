@@ -108,6 +108,7 @@ void Server::Dispatch(Client& c) {
 
   auto reject = [&](std::string_view msg) {
     if (cmd) cmd->rejected_calls++;
+    if (c.has(kClientMulti)) c.set(kClientDirtyExec);
     r.Error(msg);
     finish();
   };
@@ -149,24 +150,64 @@ void Server::Dispatch(Client& c) {
           cmd->fullname));
     }
   }
+  if (c.has(kClientMulti)) {
+    std::string_view base = cmd->parent ? cmd->parent->name : cmd->name;
+    if (base != "exec" && base != "discard" && base != "multi" && base != "watch" &&
+        base != "quit" && base != "reset") {
+      if (cmd->has(kCmdNoMulti)) {
+        c.set(kClientDirtyExec);
+        return reject("Command not allowed inside a transaction");
+      }
+      Client::QueuedCommand q;
+      q.cmd = cmd;
+      q.argv.assign(args.begin(), args.end());
+      c.multi_queue.push_back(std::move(q));
+      r.SimpleString("QUEUED");
+      finish();
+      return;
+    }
+  }
   if (ClientsArePaused(cmd) && !c.has(kClientFake) && !c.has(kClientMaster)) {
     c.set(kClientInPause);
     c.out().resize(mark);
     return;
   }
 
-  // call()
+  bool was_replica = c.has(kClientReplica);
+  Call(c, cmd, args);
+  PropagatePending();
+  if (!blocking_->reexecuting()) blocking_->HandleReadyKeys();
+  if (was_replica) c.out().resize(mark);  // replicas get no replies
+  finish();
+}
+
+void Server::Call(Client& c, Command* cmd, CmdArgs args) {
+  bool nested = current_client_ != nullptr;
+  Client* prev_client = current_client_;
+  const Command* prev_cmd = c.cmd;
   current_client_ = &c;
-  cmd_time_ms_ = NowMs();
+  c.cmd = cmd;
+  if (!nested) cmd_time_ms_ = NowMs();
   int64_t dirty_before = dirty;
+  int dbid = c.db_index();
   uint64_t errors_before = stats_.total_error_replies;
+  c.propagate_rewritten = false;
+  c.propagate_prevented = false;
   if (!cmd->has(kCmdSkipMonitor) && !cmd->has(kCmdAdmin)) FeedMonitors(c, c.db_index());
   int64_t start = MonotonicUs();
   cmd->fn(c, args);
   int64_t duration = MonotonicUs() - start;
-  cmd_time_ms_ = 0;
-  current_client_ = nullptr;
-  (void)dirty_before;
+
+  if (!c.propagate_prevented && (dirty != dirty_before || c.propagate_rewritten)) {
+    if (c.propagate_rewritten) {
+      if (!c.propagate_rewrite.empty()) AlsoPropagate(dbid, std::move(c.propagate_rewrite));
+    } else {
+      AlsoPropagate(dbid, std::vector<std::string>(args.begin(), args.end()));
+    }
+  }
+  c.propagate_rewrite.clear();
+  c.propagate_rewritten = false;
+  c.propagate_prevented = false;
 
   cmd->calls++;
   cmd->usec += uint64_t(duration);
@@ -199,7 +240,9 @@ void Server::Dispatch(Client& c) {
     }
   }
   LatencyAddSampleIfNeeded(cmd->has(kCmdFast) ? "fast-command" : "command", duration / 1000);
-  finish();
+  current_client_ = prev_client;
+  if (nested) c.cmd = prev_cmd;
+  if (!nested) cmd_time_ms_ = 0;
 }
 
 }  // namespace ember

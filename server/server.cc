@@ -70,6 +70,7 @@ Server::~Server() {
 void Server::Init() {
   dbs_.clear();
   for (int i = 0; i < int(config_.databases); i++) dbs_.push_back(std::make_unique<Db>(i));
+  blocking_ = std::make_unique<BlockingKeys>(this);
   RegisterAllCommands(&commands_);
   ApplyConfig();
   config_.OnApply("maxmemory-policy", [this] {
@@ -231,6 +232,9 @@ Client* Server::CreateClient(Connection* conn) {
 
 void Server::FreeClient(Client* c) {
   if (current_client_ == c) current_client_ = nullptr;
+  UnwatchAll(*c);
+  if (blocking_) blocking_->Unblock(*c);
+  replicas_.erase(std::remove(replicas_.begin(), replicas_.end(), c), replicas_.end());
   closing_.erase(std::remove(closing_.begin(), closing_.end(), c), closing_.end());
   clients_.erase(c->id());
   monitors.erase(std::remove(monitors.begin(), monitors.end(), c), monitors.end());
@@ -282,6 +286,13 @@ void Server::Cron() {
   cron_loops_++;
   int64_t now = NowMs();
   if (pause_end_ms && now >= pause_end_ms) UnpauseClients();
+  blocking_->HandleTimeouts(now);
+  // Replicas learn the master is alive from a periodic PING in the stream.
+  if (!replicas_.empty() && config_.repl_ping_replica_period > 0 &&
+      now - last_replica_ping_ms_ >= config_.repl_ping_replica_period * 1000) {
+    last_replica_ping_ms_ = now;
+    FeedReplicationStream(-1, {"PING"});
+  }
   ClientsCron();
   if (active_expire_enabled) ActiveExpireCycle(false);
   for (auto& db : dbs_) {
@@ -392,7 +403,8 @@ void Server::ActiveExpireCycle(bool fast) {
         if (DeleteKey(db, k)) {
           expired++;
           stats_.expired_keys++;
-          NotifyKeyspaceEvent(0, "expired", k, db.id());
+          NotifyKeyspaceEvent(kNotifyExpired, "expired", k, db.id());
+          AlsoPropagate(db.id(), {config_.lazyfree_lazy_expire ? "UNLINK" : "DEL", k});
         }
       }
       total_expired += expired;
@@ -427,7 +439,8 @@ bool Server::ExpireIfNeeded(Db& db, Entry* e) {
   std::string key(e->key());
   DeleteKey(db, key);
   stats_.expired_keys++;
-  NotifyKeyspaceEvent(0, "expired", key, db.id());
+  NotifyKeyspaceEvent(kNotifyExpired, "expired", key, db.id());
+  AlsoPropagate(db.id(), {config_.lazyfree_lazy_expire ? "UNLINK" : "DEL", key});
   return true;
 }
 
@@ -455,7 +468,7 @@ Entry* Server::LookupWrite(Client& c, std::string_view key) {
   return e;
 }
 
-void Server::SignalModifiedKey(Db& db, std::string_view key) {}
+void Server::SignalModifiedKey(Db& db, std::string_view key) { TouchWatchedKey(db.id(), key); }
 
 void Server::NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key,
                                  int dbid) {}

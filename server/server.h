@@ -13,11 +13,31 @@
 #include <vector>
 
 #include "common/storage/db.h"
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/command.h"
 #include "server/config.h"
 
 namespace ember {
+
+// Keyspace notification classes (notify-keyspace-events letters).
+enum NotifyType : int {
+  kNotifyKeyspace = 1 << 0,  // K
+  kNotifyKeyevent = 1 << 1,  // E
+  kNotifyGeneric = 1 << 2,   // g
+  kNotifyString = 1 << 3,    // $
+  kNotifyList = 1 << 4,      // l
+  kNotifySet = 1 << 5,       // s
+  kNotifyHash = 1 << 6,      // h
+  kNotifyZset = 1 << 7,      // z
+  kNotifyExpired = 1 << 8,   // x
+  kNotifyEvicted = 1 << 9,   // e
+  kNotifyStream = 1 << 10,   // t
+  kNotifyKeyMiss = 1 << 11,  // m
+  kNotifyLoaded = 1 << 12,   // module only
+  kNotifyModule = 1 << 13,   // d
+  kNotifyNew = 1 << 14,      // n
+};
 
 struct SlowlogEntry {
   uint64_t id;
@@ -87,6 +107,27 @@ class Server {
 
   // Executes one request for `c` with Redis's checks (unknown command, arity, auth, ...).
   void Dispatch(Client& c);
+  // Runs a command that passed the checks (Redis's call()): statistics, slowlog, monitors,
+  // and queueing its propagation. Nested calls (EXEC) keep the outer command's time.
+  void Call(Client& c, Command* cmd, CmdArgs args);
+
+  // Replication/AOF feed. Operations queued during a command are sent when it ends, wrapped
+  // in MULTI/EXEC when there is more than one (Redis's also_propagate).
+  void AlsoPropagate(int dbid, std::vector<std::string> argv);
+  void PropagatePending();
+  // Full resynchronization of a replica: RDB snapshot, then the live stream.
+  Status AttachReplica(Client& c, bool psync);
+  const std::string& replid() const { return replid_; }
+  int64_t master_repl_offset() const { return master_repl_offset_; }
+  const std::vector<Client*>& replicas() const { return replicas_; }
+
+  // MULTI/EXEC: a write to a watched key makes the watchers' EXEC fail.
+  void TouchWatchedKey(int dbid, std::string_view key);
+  void TouchWatchedKeysInDb(int dbid);  // FLUSHDB, SWAPDB
+  void UnwatchAll(Client& c);
+  std::map<std::pair<int, std::string>, std::vector<Client*>> watched_keys;
+
+  BlockingKeys& blocking() { return *blocking_; }
 
   // Keyspace access with lazy expiry, hit/miss statistics and LRU/LFU updates.
   Entry* LookupRead(Client& c, std::string_view key);
@@ -165,6 +206,7 @@ class Server {
   CommandTable commands_;
   Stats stats_;
   std::vector<std::unique_ptr<Db>> dbs_;
+  std::unique_ptr<BlockingKeys> blocking_;
   std::map<uint64_t, Client*> clients_;
   std::vector<Client*> pending_writes_;
   std::vector<Client*> closing_;
@@ -172,6 +214,15 @@ class Server {
   Client* current_client_ = nullptr;
   int64_t cmd_time_ms_ = 0;
   std::minstd_rand rng_;
+
+  void FeedReplicationStream(int dbid, const std::vector<std::string>& argv);
+
+  std::vector<std::pair<int, std::vector<std::string>>> also_propagate_;
+  std::vector<Client*> replicas_;
+  std::string replid_;
+  int64_t master_repl_offset_ = 0;
+  int repl_seldb_ = -1;
+  int64_t last_replica_ping_ms_ = 0;
 
   uv_timer_t cron_timer_;
   uv_prepare_t before_sleep_;

@@ -8,6 +8,7 @@
 namespace ember {
 namespace {
 ValueDestructor destructors[16] = {};
+ValueSizer sizers[16] = {};
 
 Entry* AllocEntry(std::string_view key, size_t extra) {
   auto* e = static_cast<Entry*>(MemAlloc(sizeof(Entry) + key.size() + extra));
@@ -43,6 +44,8 @@ void RawString::Destroy(RawString* s) { MemFree(s); }
 void RegisterValueDestructor(ObjType type, ValueDestructor fn) {
   destructors[size_t(type)] = fn;
 }
+
+void RegisterValueSizer(ObjType type, ValueSizer fn) { sizers[size_t(type)] = fn; }
 
 bool CanEncodeAsInt(std::string_view s, int64_t* v) {
   return s.size() <= 20 && StringToInt64(s, v);
@@ -111,8 +114,10 @@ Entry* Entry::CloneKeyWithString(std::string_view value) const {
 
 size_t Entry::Bytes() const {
   size_t n = MemUsable(const_cast<Entry*>(this));
-  if (type() == ObjType::kString && encoding() == Encoding::kRaw) {
-    n += MemUsable(v.ptr);
+  if (type() == ObjType::kString) {
+    if (encoding() == Encoding::kRaw) n += MemUsable(v.ptr);
+  } else if (ValueSizer fn = sizers[size_t(type())]) {
+    n += fn(v.ptr, encoding());
   }
   return n;
 }

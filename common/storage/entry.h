@@ -35,6 +35,9 @@ struct RawString {
 // Destructor for non-string values, set by the module that implements each type.
 using ValueDestructor = void (*)(void* ptr, Encoding enc);
 void RegisterValueDestructor(ObjType type, ValueDestructor fn);
+// Bytes a non-string value occupies (MEMORY USAGE, eviction), set by each type's module.
+using ValueSizer = size_t (*)(const void* ptr, Encoding enc);
+void RegisterValueSizer(ObjType type, ValueSizer fn);
 
 struct Entry {
   Entry* next;
@@ -77,7 +80,7 @@ struct Entry {
   // The same key with a different value (ownership of the value moves in).
   Entry* CloneKeyWithString(std::string_view value) const;
 
-  // Memory charged to this key: the entry and what it points at (strings only here).
+  // Memory charged to this key: the entry and what its value occupies.
   size_t Bytes() const;
 };
 

@@ -588,11 +588,16 @@ void CmdClientUnblock(Client& c, CmdArgs args) {
   int64_t id;
   if (!ParseInt64Arg(c, args[2], &id)) return;
   Client* target = FindClient(c.server(), uint64_t(id));
-  // TODO(blocking): a blocked target gets its timeout reply (or "-UNBLOCKED client unblocked
-  // via CLIENT UNBLOCK" for ERROR), is unblocked, and the reply is 1. No command blocks yet,
-  // so no client can be unblocked.
-  (void)target;
-  c.reply().Integer(0);
+  BlockingKeys& bk = c.server().blocking();
+  if (!target || !bk.IsBlocked(*target)) return c.reply().Integer(0);
+  // The target gets its timeout reply, or an error with ERROR; it then runs what it sent
+  // meanwhile.
+  if (args.size() == 4 && EqualsIgnoreCase(args[3], "error")) {
+    bk.Unblock(*target, false, "-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    bk.Unblock(*target, true);
+  }
+  c.reply().Integer(1);
 }
 
 void CmdClientSetName(Client& c, CmdArgs args) {

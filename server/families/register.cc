@@ -9,6 +9,13 @@ void RegisterAllCommands(CommandTable* t) {
   RegisterConnectionFamily(t);
   RegisterServerFamily(t);
   RegisterCommandFamily(t);
+  RegisterTransactionFamily(t);
+  RegisterReplicationFamily(t);
+  RegisterHashFamily(t);
+  RegisterSetFamily(t);
+  RegisterZsetFamily(t);
+  RegisterListFamily(t);
+  RegisterBitopsFamily(t);
 }
 
 }  // namespace ember

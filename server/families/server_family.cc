@@ -25,9 +25,16 @@
 #include <utility>
 #include <vector>
 
+#include "common/persist/rdb_writer.h"
 #include "common/storage/db.h"
 #include "common/storage/entry.h"
+#include "common/storage/hash_table.h"
+#include "common/storage/intset.h"
+#include "common/storage/listpack.h"
 #include "common/storage/lru.h"
+#include "common/storage/quicklist.h"
+#include "common/storage/set_table.h"
+#include "common/storage/zset.h"
 #include "common/util/clock.h"
 #include "common/util/memory.h"
 #include "common/util/strings.h"
@@ -46,7 +53,6 @@ namespace ember {
 // --- State DEBUG subcommands set for other subsystems. Not in any header yet: the families
 // that need them declare these functions themselves. ---
 namespace {
-uint64_t g_quicklist_packed_threshold = 1ULL << 30;
 bool g_disable_deny_scripts = false;
 bool g_skip_checksum_validation = false;
 bool g_pause_cron = false;
@@ -57,7 +63,12 @@ bool g_reply_buffer_resizing = true;
 size_t g_startup_memory = 0;
 }  // namespace
 
-uint64_t DebugQuicklistPackedThreshold() { return g_quicklist_packed_threshold; }
+// Records one execution of `cmd` for INFO latencystats and LATENCY HISTOGRAM (Redis does it
+// in call(), and for blocked commands when they are served). Defined at the end of the file.
+void RecordCommandLatency(Server& s, const Command& cmd, int64_t duration_us);
+
+// The threshold itself lives in Quicklist (process-wide, as in Redis).
+uint64_t DebugQuicklistPackedThreshold() { return Quicklist::packed_threshold(); }
 bool DebugDisableDenyScripts() { return g_disable_deny_scripts; }
 bool DebugSkipChecksumValidation() { return g_skip_checksum_validation; }
 bool DebugPauseCron() { return g_pause_cron; }
@@ -79,16 +90,16 @@ void ReplyErr(Client& c, std::string_view msg) {
 }
 
 void ReplySubcommandSyntaxError(Client& c, CmdArgs args) {
-  c.reply().Error(fmt::format(
-      "unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-      args[1].substr(0, 128), ToUpper(args[0])));
+  c.reply().Error(
+      fmt::format("unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+                  args[1].substr(0, 128), ToUpper(args[0])));
 }
 
 void ReplyHelp(Client& c, CmdArgs args, std::initializer_list<std::string_view> lines) {
   ReplyBuilder& r = c.reply();
   r.ArrayHeader(int64_t(lines.size()) + 3);
-  r.SimpleString(fmt::format("{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                             ToUpper(args[0])));
+  r.SimpleString(
+      fmt::format("{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", ToUpper(args[0])));
   for (std::string_view l : lines) r.SimpleString(l);
   r.SimpleString("HELP");
   r.SimpleString("    Prints this help.");
@@ -117,15 +128,15 @@ std::string RandomHex40() {
   return s;
 }
 
-// Replication identity until replication exists: a fresh id per process, no history.
-struct ReplIds {
-  std::string replid = RandomHex40();
-  std::string replid2 = std::string(40, '0');
-  int64_t second_offset = -1;
-};
-ReplIds& Repl() {
-  static ReplIds ids;
-  return ids;
+// The master replication id INFO shows. The server creates its id when the first replica
+// attaches; until then (Redis has one from startup) a per-process id stands in, which DEBUG
+// CHANGE-REPL-ID renews.
+std::string& FallbackReplId() {
+  static std::string id = RandomHex40();
+  return id;
+}
+const std::string& MasterReplId(Server& s) {
+  return s.replid().empty() ? FallbackReplId() : s.replid();
 }
 
 // --------------------------------------------------------------------------------------
@@ -179,6 +190,107 @@ Instantaneous SampleInstantaneous(Server& s) {
 }
 
 // --------------------------------------------------------------------------------------
+// Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM), with the bucket
+// layout of Redis's HDR histograms: values from 1 ns to 1 s, 2 significant digits, i.e.
+// 256 sub-buckets per power of two and unit resolution below 256 ns. Buckets are kept
+// sparsely (only the ones with samples).
+
+class LatencyHistogram {
+ public:
+  static constexpr int64_t kMin = 1, kMax = 1000000000;
+
+  void Record(int64_t ns) {
+    counts_[IndexFor(std::clamp(ns, kMin, kMax))]++;
+    total_++;
+  }
+  uint64_t total() const { return total_; }
+
+  // The value under which `p` percent of the samples fall (the top of its bucket).
+  int64_t ValueAtPercentile(double p) const {
+    double q = p < 100.0 ? p : 100.0;
+    int64_t want = int64_t(q / 100 * double(total_) + 0.5);
+    if (want < 1) want = 1;
+    int64_t value = 0;
+    uint64_t seen = 0;
+    for (auto& [idx, n] : counts_) {
+      seen += n;
+      if (int64_t(seen) >= want) {
+        value = ValueAtIndex(idx);
+        break;
+      }
+    }
+    return p == 0.0 ? Lowest(value) : Highest(value);
+  }
+
+  // The cumulative distribution at power-of-two steps from 1024 ns, as (microseconds,
+  // cumulative count) pairs, each pair only when the count grew since the previous one.
+  template <typename Fn>
+  void ForEachCdfStep(Fn&& fn) const {
+    uint64_t prev = 0;
+    auto it = counts_.begin();
+    uint64_t cum = 0;
+    for (int64_t level = 1024;; level *= 2) {
+      int32_t idx = IndexFor(level);
+      bool last = idx >= kCountsLen;
+      int64_t top = last ? Highest(ValueAtIndex(kCountsLen - 1)) : Highest(level);
+      while (it != counts_.end() && (last || it->first <= idx)) cum += (it++)->second;
+      if (cum > prev) fn(top / 1000, cum);
+      prev = cum;
+      if (last || cum == total_) break;
+    }
+  }
+
+ private:
+  static constexpr int kHalfMagnitude = 7;  // sub-bucket half count = 128
+  static constexpr int32_t kHalfCount = 1 << kHalfMagnitude;
+  static constexpr int64_t kMask = (2 * kHalfCount) - 1;
+  static constexpr int32_t kCountsLen = 24 * kHalfCount;  // 23 buckets cover 1 s
+
+  static int32_t BucketOf(int64_t v) {
+    return (64 - __builtin_clzll(uint64_t(v | kMask))) - (kHalfMagnitude + 1);
+  }
+  static int32_t IndexFor(int64_t v) {
+    int32_t b = BucketOf(v);
+    int32_t sub = int32_t(v >> b);
+    return ((b + 1) << kHalfMagnitude) + (sub - kHalfCount);
+  }
+  static int64_t ValueAtIndex(int32_t idx) {
+    int32_t b = (idx >> kHalfMagnitude) - 1;
+    int32_t sub = (idx & (kHalfCount - 1)) + kHalfCount;
+    if (b < 0) {
+      sub -= kHalfCount;
+      b = 0;
+    }
+    return int64_t(sub) << b;
+  }
+  static int64_t Lowest(int64_t v) {
+    int32_t b = BucketOf(v);
+    return (v >> b) << b;
+  }
+  static int64_t Highest(int64_t v) {
+    int32_t b = BucketOf(v);
+    int32_t sub = int32_t(v >> b);
+    int32_t adjusted = sub >= 2 * kHalfCount ? b + 1 : b;
+    return Lowest(v) + (int64_t(1) << adjusted) - 1;
+  }
+
+  std::map<int32_t, uint64_t> counts_;  // bucket index -> samples
+  uint64_t total_ = 0;
+};
+
+// Histograms per command table (one per server), reset when the table is built and by
+// CONFIG RESETSTAT.
+using CommandHistograms = std::map<const Command*, LatencyHistogram>;
+std::map<const CommandTable*, CommandHistograms>& AllHistograms() {
+  static std::map<const CommandTable*, CommandHistograms> all;
+  return all;
+}
+CommandHistograms& Histograms(Server& s) { return AllHistograms()[&s.commands()]; }
+// Set once the dispatcher reports latencies; until then LATENCY HISTOGRAM falls back to call
+// counts with no buckets.
+bool g_latency_recorded = false;
+
+// --------------------------------------------------------------------------------------
 // Memory accounting shared by INFO memory, MEMORY STATS and MEMORY DOCTOR.
 
 struct DbOverhead {
@@ -188,7 +300,7 @@ struct DbOverhead {
 
 struct MemOverhead {
   size_t total = 0, startup = 0, peak = 0;
-  size_t clients_normal = 0;
+  size_t clients_normal = 0, clients_slaves = 0;
   std::vector<DbOverhead> dbs;
   size_t overhead_total = 0, dataset = 0, total_keys = 0, bytes_per_key = 0;
   float peak_perc = 0, dataset_perc = 0;
@@ -227,10 +339,9 @@ MemOverhead ComputeMemOverhead(Server& s) {
 
   size_t total = mh.startup;
   for (auto& [id, c] : s.clients()) {
-    if (c->has(kClientReplica)) continue;
-    mh.clients_normal += ClientMemory(*c);
+    (c->has(kClientReplica) ? mh.clients_slaves : mh.clients_normal) += ClientMemory(*c);
   }
-  total += mh.clients_normal;
+  total += mh.clients_normal + mh.clients_slaves;
 
   for (int i = 0; i < s.db_count(); i++) {
     Db& db = s.db(i);
@@ -310,17 +421,16 @@ void InfoServer(Server& s, std::string* out) {
           "io_threads_active:0\r\n",
           "7.0.15", EMBER_VERSION, build_id, have_name ? name.sysname : "",
           have_name ? name.release : "", have_name ? name.machine : "", sizeof(void*) * 8,
-          gcc_major, gcc_minor, gcc_patch, int64_t(getpid()), s.run_id, s.config().port,
-          NowUs(), uptime, uptime / (3600 * 24), s.config().hz, s.config().hz, LruClock(),
-          s.executable, s.config().config_file());
+          gcc_major, gcc_minor, gcc_patch, int64_t(getpid()), s.run_id, s.config().port, NowUs(),
+          uptime, uptime / (3600 * 24), s.config().hz, s.config().hz, LruClock(), s.executable,
+          s.config().config_file());
 }
 
 void InfoClients(Server& s, std::string* out) {
-  size_t connected = 0, blocked = 0, max_in = 0, max_out = 0;
+  size_t connected = 0, max_in = 0, max_out = 0;
   for (auto& [id, c] : s.clients()) {
     if (c->has(kClientReplica)) continue;
     connected++;
-    if (c->has(kClientBlocked)) blocked++;
     max_in = std::max(max_in, c->query_buffer_capacity() + c->argv_bytes);
     max_out = std::max(max_out, c->output_bytes());
   }
@@ -334,7 +444,7 @@ void InfoClients(Server& s, std::string* out) {
           "blocked_clients:{}\r\n"
           "tracking_clients:0\r\n"
           "clients_in_timeout_table:0\r\n",
-          connected, s.config().maxclients, max_in, max_out, blocked);
+          connected, s.config().maxclients, max_in, max_out, s.blocking().blocked_clients());
 }
 
 void InfoMemory(Server& s, std::string* out) {
@@ -378,35 +488,34 @@ void InfoMemory(Server& s, std::string* out) {
           "used_memory_functions:0\r\n"
           "used_memory_scripts:0\r\n"
           "used_memory_scripts_human:0B\r\n");
-  Appendf(out,
-          "maxmemory:{}\r\n"
-          "maxmemory_human:{}\r\n"
-          "maxmemory_policy:{}\r\n"
-          "allocator_frag_ratio:{:.2f}\r\n"
-          "allocator_frag_bytes:{}\r\n"
-          "allocator_rss_ratio:{:.2f}\r\n"
-          "allocator_rss_bytes:{}\r\n"
-          "rss_overhead_ratio:{:.2f}\r\n"
-          "rss_overhead_bytes:{}\r\n"
-          "mem_fragmentation_ratio:{:.2f}\r\n"
-          "mem_fragmentation_bytes:{}\r\n"
-          "mem_not_counted_for_evict:0\r\n"
-          "mem_replication_backlog:0\r\n"
-          "mem_total_replication_buffers:0\r\n"
-          "mem_clients_slaves:0\r\n"
-          "mem_clients_normal:{}\r\n"
-          "mem_cluster_links:0\r\n"
-          "mem_aof_buffer:0\r\n"
-          "mem_allocator:libc\r\n"
-          "active_defrag_running:0\r\n"
-          "lazyfree_pending_objects:0\r\n"
-          "lazyfreed_objects:0\r\n",
-          cfg.maxmemory, BytesToHuman(uint64_t(cfg.maxmemory)), cfg.maxmemory_policy,
-          mh.allocator_frag,
-          // Redis prints this one unsigned, so a negative difference wraps.
-          uint64_t(mh.allocator_frag_bytes), mh.allocator_rss, mh.allocator_rss_bytes,
-          mh.rss_extra, mh.rss_extra_bytes, mh.total_frag, mh.total_frag_bytes,
-          mh.clients_normal);
+  Appendf(
+      out,
+      "maxmemory:{}\r\n"
+      "maxmemory_human:{}\r\n"
+      "maxmemory_policy:{}\r\n"
+      "allocator_frag_ratio:{:.2f}\r\n"
+      "allocator_frag_bytes:{}\r\n"
+      "allocator_rss_ratio:{:.2f}\r\n"
+      "allocator_rss_bytes:{}\r\n"
+      "rss_overhead_ratio:{:.2f}\r\n"
+      "rss_overhead_bytes:{}\r\n"
+      "mem_fragmentation_ratio:{:.2f}\r\n"
+      "mem_fragmentation_bytes:{}\r\n"
+      "mem_not_counted_for_evict:0\r\n"
+      "mem_replication_backlog:0\r\n"
+      "mem_total_replication_buffers:0\r\n"
+      "mem_clients_slaves:{}\r\n"
+      "mem_clients_normal:{}\r\n"
+      "mem_cluster_links:0\r\n"
+      "mem_aof_buffer:0\r\n"
+      "mem_allocator:libc\r\n"
+      "active_defrag_running:0\r\n"
+      "lazyfree_pending_objects:0\r\n"
+      "lazyfreed_objects:0\r\n",
+      cfg.maxmemory, BytesToHuman(uint64_t(cfg.maxmemory)), cfg.maxmemory_policy, mh.allocator_frag,
+      // Redis prints this one unsigned, so a negative difference wraps.
+      uint64_t(mh.allocator_frag_bytes), mh.allocator_rss, mh.allocator_rss_bytes, mh.rss_extra,
+      mh.rss_extra_bytes, mh.total_frag, mh.total_frag_bytes, mh.clients_slaves, mh.clients_normal);
 }
 
 void InfoPersistence(Server& s, std::string* out) {
@@ -476,11 +585,10 @@ void InfoStats(Server& s, std::string* out) {
           "current_eviction_exceeded_time:0\r\n"
           "keyspace_hits:{}\r\n"
           "keyspace_misses:{}\r\n",
-          st.connections_received, st.commands_processed, inst.ops_per_sec,
-          st.net_input_bytes, st.net_output_bytes, float(inst.in_kbps), float(inst.out_kbps),
-          st.rejected_connections, st.expired_keys, double(st.expired_stale_perc),
-          st.expired_time_cap_reached, st.evicted_keys, st.keyspace_hits,
-          st.keyspace_misses);
+          st.connections_received, st.commands_processed, inst.ops_per_sec, st.net_input_bytes,
+          st.net_output_bytes, float(inst.in_kbps), float(inst.out_kbps), st.rejected_connections,
+          st.expired_keys, double(st.expired_stale_perc), st.expired_time_cap_reached,
+          st.evicted_keys, st.keyspace_hits, st.keyspace_misses);
   Appendf(out,
           "pubsub_channels:0\r\n"
           "pubsub_patterns:0\r\n"
@@ -511,23 +619,24 @@ void InfoStats(Server& s, std::string* out) {
 }
 
 void InfoReplication(Server& s, std::string* out) {
-  ReplIds& ids = Repl();
   std::string backlog = ConfigValue(s, "repl-backlog-size");
   if (backlog.empty()) backlog = "1048576";
+  // Per-replica lines (slave0:ip=...,port=...) need the replicas' listening ports and acked
+  // offsets, which the server does not expose yet.
   Appendf(out,
           "# Replication\r\n"
           "role:master\r\n"
-          "connected_slaves:0\r\n"
+          "connected_slaves:{}\r\n"
           "master_failover_state:no-failover\r\n"
           "master_replid:{}\r\n"
-          "master_replid2:{}\r\n"
-          "master_repl_offset:0\r\n"
-          "second_repl_offset:{}\r\n"
+          "master_replid2:0000000000000000000000000000000000000000\r\n"
+          "master_repl_offset:{}\r\n"
+          "second_repl_offset:-1\r\n"
           "repl_backlog_active:0\r\n"
           "repl_backlog_size:{}\r\n"
           "repl_backlog_first_byte_offset:0\r\n"
           "repl_backlog_histlen:0\r\n",
-          ids.replid, ids.replid2, ids.second_offset, backlog);
+          s.replicas().size(), MasterReplId(s), s.master_repl_offset(), backlog);
 }
 
 void InfoCpu(std::string* out) {
@@ -575,6 +684,34 @@ void InfoErrorStats(Server& s, std::string* out) {
   }
 }
 
+// "p50", "p99.9": the percentile as "%f" prints it, trailing zeros and dot removed.
+std::string PercentileName(double p) {
+  std::string f = fmt::format("{:f}", p);
+  if (f.find('.') != std::string::npos) {
+    while (f.back() == '0') f.pop_back();
+    if (f.back() == '.') f.pop_back();
+  }
+  return f;
+}
+
+void InfoLatencyStats(Server& s, std::string* out) {
+  out->append("# Latencystats\r\n");
+  if (!s.config().latency_tracking) return;
+  const auto& percentiles = s.config().latency_tracking_info_percentiles;
+  CommandHistograms& hists = Histograms(s);
+  s.commands().ForEachIncludingSubs([&](const Command& c) {
+    auto it = hists.find(&c);
+    if (it == hists.end() || it->second.total() == 0) return;
+    Appendf(out, "latency_percentiles_usec_{}:", SafeInfoString(c.fullname));
+    for (size_t i = 0; i < percentiles.size(); i++) {
+      if (i) out->push_back(',');
+      Appendf(out, "p{}={:.3f}", PercentileName(percentiles[i]),
+              double(it->second.ValueAtPercentile(percentiles[i])) / 1000.0);
+    }
+    out->append("\r\n");
+  });
+}
+
 void InfoKeyspace(Server& s, std::string* out) {
   out->append("# Keyspace\r\n");
   for (int i = 0; i < s.db_count(); i++) {
@@ -589,9 +726,9 @@ void InfoKeyspace(Server& s, std::string* out) {
 // INFO
 
 void InfoCmd(Client& c, CmdArgs args) {
-  static const char* kDefaults[] = {"server",      "clients",    "memory",     "persistence",
-                                    "stats",       "replication", "cpu",       "module_list",
-                                    "errorstats",  "cluster",    "keyspace"};
+  static const char* kDefaults[] = {"server",     "clients",     "memory",  "persistence",
+                                    "stats",      "replication", "cpu",     "module_list",
+                                    "errorstats", "cluster",     "keyspace"};
   std::vector<std::string> sections;
   bool all = false, everything = false;
   if (args.size() == 1) {
@@ -654,6 +791,7 @@ void ConfigResetStatCmd(Client& c, CmdArgs) {
   s.stats() = Stats{};
   s.stats().start_time_ms = start;
   s.commands().ResetStats();
+  Histograms(s).clear();
   ResetInstantaneous(s);
   c.reply().Ok();
 }
@@ -679,12 +817,12 @@ void ConfigRewriteCmd(Client& c, CmdArgs) {
 }
 
 void ConfigHelpCmd(Client& c, CmdArgs args) {
-  ReplyHelp(c, args,
-            {"GET <pattern>",
-             "    Return parameters matching the glob-like <pattern> and their values.",
-             "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
-             "RESETSTAT", "    Reset statistics reported by the INFO command.", "REWRITE",
-             "    Rewrite the configuration file."});
+  ReplyHelp(
+      c, args,
+      {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+       "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
+       "    Reset statistics reported by the INFO command.", "REWRITE",
+       "    Rewrite the configuration file."});
 }
 
 // --------------------------------------------------------------------------------------
@@ -800,8 +938,8 @@ struct SparkSample {
   std::string label;
 };
 
-void RenderSparkRange(std::string* out, const std::vector<SparkSample>& seq, double min,
-                      double max, int rows, size_t offset, size_t len) {
+void RenderSparkRange(std::string* out, const std::vector<SparkSample>& seq, double min, double max,
+                      int rows, size_t offset, size_t len) {
   static constexpr char kFill[] = "_o#";
   constexpr int kCharsetLen = 3;
   constexpr int kLabelMarginTop = 1;
@@ -873,8 +1011,8 @@ std::string LatencyGraph(const std::string& event, const LatencySeries& series) 
     }
     seq.push_back({double(smp.latency_ms), std::move(label)});
   }
-  std::string g = fmt::format("{} - high {} ms, low {} ms (all time high {} ms)\n", event, hi,
-                              lo, series.max_ms);
+  std::string g = fmt::format("{} - high {} ms, low {} ms (all time high {} ms)\n", event, hi, lo,
+                              series.max_ms);
   g.append(kCols, '-');
   g.push_back('\n');
   for (size_t j = 0; j < seq.size(); j += kCols) {
@@ -919,9 +1057,23 @@ std::string LatencyDoctorReport(Server& s) {
            "look at https://redis.io/topics/latency-monitor.\n";
   }
   enum Advice {
-    kBetterVm, kSlowlogEnabled, kSlowlogTuning, kSlowlogInspect, kDiskContention, kScheduler,
-    kDataWriteback, kNoAppendfsync, kLocalDisk, kSsd, kWriteLoadInfo, kHz, kLargeObjects,
-    kMassEviction, kRelaxFsync, kDisableThp, kAdviceCount
+    kBetterVm,
+    kSlowlogEnabled,
+    kSlowlogTuning,
+    kSlowlogInspect,
+    kDiskContention,
+    kScheduler,
+    kDataWriteback,
+    kNoAppendfsync,
+    kLocalDisk,
+    kSsd,
+    kWriteLoadInfo,
+    kHz,
+    kLargeObjects,
+    kMassEviction,
+    kRelaxFsync,
+    kDisableThp,
+    kAdviceCount
   };
   bool advise[kAdviceCount] = {};
   int advices = 0;
@@ -935,8 +1087,9 @@ std::string LatencyDoctorReport(Server& s) {
   for (auto& [event, series] : events) {
     eventnum++;
     if (eventnum == 1) {
-      report += "Dave, I have observed latency spikes in this Redis instance. You don't mind "
-                "talking about it, do you Dave?\n\n";
+      report +=
+          "Dave, I have observed latency spikes in this Redis instance. You don't mind "
+          "talking about it, do you Dave?\n\n";
     }
     // Statistics of the retained samples: mean, mean absolute deviation, period.
     int64_t samples = int64_t(series.samples.size());
@@ -995,24 +1148,27 @@ std::string LatencyDoctorReport(Server& s) {
   if (AnonHugePagesBytes() > 0) add({kDisableThp});
 
   if (eventnum == 0 && advices == 0) {
-    report += "Dave, no latency spike was observed during the lifetime of this Redis instance, "
-              "not in the slightest bit. I honestly think you ought to sit down calmly, take a "
-              "stress pill, and think things over.\n";
+    report +=
+        "Dave, no latency spike was observed during the lifetime of this Redis instance, "
+        "not in the slightest bit. I honestly think you ought to sit down calmly, take a "
+        "stress pill, and think things over.\n";
     return report;
   }
   if (eventnum > 0 && advices == 0) {
-    report += "\nWhile there are latency events logged, I'm not able to suggest any easy fix. "
-              "Please use the Redis community to get some help, providing this report in your "
-              "help request.\n";
+    report +=
+        "\nWhile there are latency events logged, I'm not able to suggest any easy fix. "
+        "Please use the Redis community to get some help, providing this report in your "
+        "help request.\n";
     return report;
   }
   int64_t suggested = cfg.latency_monitor_threshold * 1000;
   report += "\nI have a few advices for you:\n\n";
   if (advise[kBetterVm]) {
-    report += "- If you are using a virtual machine, consider upgrading it with a faster one "
-              "using a hypervisior that provides less latency during fork() calls. Xen is known "
-              "to have poor fork() performance. Even in the context of the same VM provider, "
-              "certain kinds of instances can execute fork faster than others.\n";
+    report +=
+        "- If you are using a virtual machine, consider upgrading it with a faster one "
+        "using a hypervisior that provides less latency during fork() calls. Xen is known "
+        "to have poor fork() performance. Even in the context of the same VM provider, "
+        "certain kinds of instances can execute fork faster than others.\n";
   }
   if (advise[kSlowlogEnabled]) {
     Appendf(&report,
@@ -1030,88 +1186,101 @@ std::string LatencyDoctorReport(Server& s) {
             suggested);
   }
   if (advise[kSlowlogInspect]) {
-    report += "- Check your Slow Log to understand what are the commands you are running which "
-              "are too slow to execute. Please check https://redis.io/commands/slowlog for more "
-              "information.\n";
+    report +=
+        "- Check your Slow Log to understand what are the commands you are running which "
+        "are too slow to execute. Please check https://redis.io/commands/slowlog for more "
+        "information.\n";
   }
   if (advise[kScheduler]) {
-    report += "- The system is slow to execute Redis code paths not containing system calls. "
-              "This usually means the system does not provide Redis CPU time to run for long "
-              "periods. You should try to:\n"
-              "  1) Lower the system load.\n"
-              "  2) Use a computer / VM just for Redis if you are running other software in the "
-              "same system.\n"
-              "  3) Check if you have a \"noisy neighbour\" problem.\n"
-              "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic "
-              "latency in your system.\n"
-              "  5) Check if the problem is allocator-related by recompiling Redis with "
-              "MALLOC=libc, if you are using Jemalloc. However this may create fragmentation "
-              "problems.\n";
+    report +=
+        "- The system is slow to execute Redis code paths not containing system calls. "
+        "This usually means the system does not provide Redis CPU time to run for long "
+        "periods. You should try to:\n"
+        "  1) Lower the system load.\n"
+        "  2) Use a computer / VM just for Redis if you are running other software in the "
+        "same system.\n"
+        "  3) Check if you have a \"noisy neighbour\" problem.\n"
+        "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic "
+        "latency in your system.\n"
+        "  5) Check if the problem is allocator-related by recompiling Redis with "
+        "MALLOC=libc, if you are using Jemalloc. However this may create fragmentation "
+        "problems.\n";
   }
   if (advise[kLocalDisk]) {
-    report += "- It is strongly advised to use local disks for persistence, especially if you "
-              "are using AOF. Remote disks provided by platform-as-a-service providers are known "
-              "to be slow.\n";
+    report +=
+        "- It is strongly advised to use local disks for persistence, especially if you "
+        "are using AOF. Remote disks provided by platform-as-a-service providers are known "
+        "to be slow.\n";
   }
   if (advise[kSsd]) {
-    report += "- SSD disks are able to reduce fsync latency, and total time needed for "
-              "snapshotting and AOF log rewriting (resulting in smaller memory usage). With "
-              "extremely high write load SSD disks can be a good option. However Redis should "
-              "perform reasonably with high load using normal disks. Use this advice as a last "
-              "resort.\n";
+    report +=
+        "- SSD disks are able to reduce fsync latency, and total time needed for "
+        "snapshotting and AOF log rewriting (resulting in smaller memory usage). With "
+        "extremely high write load SSD disks can be a good option. However Redis should "
+        "perform reasonably with high load using normal disks. Use this advice as a last "
+        "resort.\n";
   }
   if (advise[kDataWriteback]) {
-    report += "- Mounting ext3/4 filesystems with data=writeback can provide a performance "
-              "boost compared to data=ordered, however this mode of operation provides less "
-              "guarantees, and sometimes it can happen that after a hard crash the AOF file will "
-              "have a half-written command at the end and will require to be repaired before "
-              "Redis restarts.\n";
+    report +=
+        "- Mounting ext3/4 filesystems with data=writeback can provide a performance "
+        "boost compared to data=ordered, however this mode of operation provides less "
+        "guarantees, and sometimes it can happen that after a hard crash the AOF file will "
+        "have a half-written command at the end and will require to be repaired before "
+        "Redis restarts.\n";
   }
   if (advise[kDiskContention]) {
-    report += "- Try to lower the disk contention. This is often caused by other disk intensive "
-              "processes running in the same computer (including other Redis instances).\n";
+    report +=
+        "- Try to lower the disk contention. This is often caused by other disk intensive "
+        "processes running in the same computer (including other Redis instances).\n";
   }
   if (advise[kNoAppendfsync]) {
-    report += "- Assuming from the point of view of data safety this is viable in your "
-              "environment, you could try to enable the 'no-appendfsync-on-rewrite' option, so "
-              "that fsync will not be performed while there is a child rewriting the AOF file or "
-              "producing an RDB file (the moment where there is high disk contention).\n";
+    report +=
+        "- Assuming from the point of view of data safety this is viable in your "
+        "environment, you could try to enable the 'no-appendfsync-on-rewrite' option, so "
+        "that fsync will not be performed while there is a child rewriting the AOF file or "
+        "producing an RDB file (the moment where there is high disk contention).\n";
   }
   if (advise[kRelaxFsync] && ConfigValue(s, "appendfsync") == "always") {
-    report += "- Your fsync policy is set to 'always'. It is very hard to get good performances "
-              "with such a setup, if possible try to relax the fsync policy to 'onesec'.\n";
+    report +=
+        "- Your fsync policy is set to 'always'. It is very hard to get good performances "
+        "with such a setup, if possible try to relax the fsync policy to 'onesec'.\n";
   }
   if (advise[kWriteLoadInfo]) {
-    report += "- Latency during the AOF atomic rename operation or when the final difference is "
-              "flushed to the AOF file at the end of the rewrite, sometimes is caused by very "
-              "high write load, causing the AOF buffer to get very large. If possible try to "
-              "send less commands to accomplish the same work, or use Lua scripts to group "
-              "multiple operations into a single EVALSHA call.\n";
+    report +=
+        "- Latency during the AOF atomic rename operation or when the final difference is "
+        "flushed to the AOF file at the end of the rewrite, sometimes is caused by very "
+        "high write load, causing the AOF buffer to get very large. If possible try to "
+        "send less commands to accomplish the same work, or use Lua scripts to group "
+        "multiple operations into a single EVALSHA call.\n";
   }
   if (advise[kHz] && cfg.hz < 100) {
-    report += "- In order to make the Redis keys expiring process more incremental, try to set "
-              "the 'hz' configuration parameter to 100 using 'CONFIG SET hz 100'.\n";
+    report +=
+        "- In order to make the Redis keys expiring process more incremental, try to set "
+        "the 'hz' configuration parameter to 100 using 'CONFIG SET hz 100'.\n";
   }
   if (advise[kLargeObjects]) {
-    report += "- Deleting, expiring or evicting (because of maxmemory policy) large objects is "
-              "a blocking operation. If you have very large objects that are often deleted, "
-              "expired, or evicted, try to fragment those objects into multiple smaller "
-              "objects.\n";
+    report +=
+        "- Deleting, expiring or evicting (because of maxmemory policy) large objects is "
+        "a blocking operation. If you have very large objects that are often deleted, "
+        "expired, or evicted, try to fragment those objects into multiple smaller "
+        "objects.\n";
   }
   if (advise[kMassEviction]) {
-    report += "- Sudden changes to the 'maxmemory' setting via 'CONFIG SET', or allocation of "
-              "large objects via sets or sorted sets intersections, STORE option of SORT, Redis "
-              "Cluster large keys migrations (RESTORE command), may create sudden memory "
-              "pressure forcing the server to block trying to evict keys. \n";
+    report +=
+        "- Sudden changes to the 'maxmemory' setting via 'CONFIG SET', or allocation of "
+        "large objects via sets or sorted sets intersections, STORE option of SORT, Redis "
+        "Cluster large keys migrations (RESTORE command), may create sudden memory "
+        "pressure forcing the server to block trying to evict keys. \n";
   }
   if (advise[kDisableThp]) {
-    report += "- I detected a non zero amount of anonymous huge pages used by your process. "
-              "This creates very serious latency events in different conditions, especially "
-              "when Redis is persisting on disk. To disable THP support use the command 'echo "
-              "never > /sys/kernel/mm/transparent_hugepage/enabled', make sure to also add it "
-              "into /etc/rc.local so that the command will be executed again after a reboot. "
-              "Note that even if you have already disabled THP, you still need to restart the "
-              "Redis process to get rid of the huge pages already created.\n";
+    report +=
+        "- I detected a non zero amount of anonymous huge pages used by your process. "
+        "This creates very serious latency events in different conditions, especially "
+        "when Redis is persisting on disk. To disable THP support use the command 'echo "
+        "never > /sys/kernel/mm/transparent_hugepage/enabled', make sure to also add it "
+        "into /etc/rc.local so that the command will be executed again after a reboot. "
+        "Note that even if you have already disabled THP, you still need to restart the "
+        "Redis process to get rid of the huge pages already created.\n";
   }
   return report;
 }
@@ -1120,19 +1289,36 @@ void LatencyDoctorCmd(Client& c, CmdArgs) {
   c.reply().Verbatim(LatencyDoctorReport(c.server()), "txt");
 }
 
-// Per-command latency histograms are not recorded (Command keeps only calls and total
-// microseconds), so each command with calls reports its call count and an empty bucket map.
+// A command has data once its histogram has samples. Until the dispatcher reports
+// latencies (RecordCommandLatency), commands with calls report their call count and no
+// buckets.
 bool HasLatencyData(Server& s, const Command& cmd) {
-  return s.config().latency_tracking && cmd.calls > 0;
+  if (!g_latency_recorded) return s.config().latency_tracking && cmd.calls > 0;
+  auto& hists = Histograms(s);
+  auto it = hists.find(&cmd);
+  return it != hists.end() && it->second.total() > 0;
 }
 
-void ReplyCommandCdf(ReplyBuilder& r, const Command& cmd) {
+void ReplyCommandCdf(Server& s, ReplyBuilder& r, const Command& cmd) {
   r.Bulk(cmd.fullname);
   r.MapHeader(2);
   r.Bulk("calls");
-  r.Integer(int64_t(cmd.calls));
+  if (!g_latency_recorded) {
+    r.Integer(int64_t(cmd.calls));
+    r.Bulk("histogram_usec");
+    r.MapHeader(0);
+    return;
+  }
+  const LatencyHistogram& h = Histograms(s)[&cmd];
+  r.Integer(int64_t(h.total()));
   r.Bulk("histogram_usec");
-  r.MapHeader(0);
+  std::vector<std::pair<int64_t, uint64_t>> steps;
+  h.ForEachCdfStep([&](int64_t usec, uint64_t cum) { steps.emplace_back(usec, cum); });
+  r.MapHeader(int64_t(steps.size()));
+  for (auto& [usec, cum] : steps) {
+    r.Integer(usec);
+    r.Integer(int64_t(cum));
+  }
 }
 
 void LatencyHistogramCmd(Client& c, CmdArgs args) {
@@ -1143,7 +1329,7 @@ void LatencyHistogramCmd(Client& c, CmdArgs args) {
   if (args.size() == 2) {
     s.commands().ForEachIncludingSubs([&](const Command& cmd) {
       if (!HasLatencyData(s, cmd)) return;
-      ReplyCommandCdf(r, cmd);
+      ReplyCommandCdf(s, r, cmd);
       n++;
     });
   } else {
@@ -1151,12 +1337,12 @@ void LatencyHistogramCmd(Client& c, CmdArgs args) {
       const Command* cmd = s.commands().Find(args[i]);
       if (!cmd) continue;
       if (HasLatencyData(s, *cmd)) {
-        ReplyCommandCdf(r, *cmd);
+        ReplyCommandCdf(s, r, *cmd);
         n++;
       }
       for (auto& [name, sub] : cmd->subcommands) {
         if (!HasLatencyData(s, *sub)) continue;
-        ReplyCommandCdf(r, *sub);
+        ReplyCommandCdf(s, r, *sub);
         n++;
       }
     }
@@ -1224,7 +1410,7 @@ void MemoryStatsCmd(Client& c, CmdArgs) {
   num("total.allocated", int64_t(mh.total));
   num("startup.allocated", int64_t(mh.startup));
   num("replication.backlog", 0);
-  num("clients.slaves", 0);
+  num("clients.slaves", int64_t(mh.clients_slaves));
   num("clients.normal", int64_t(mh.clients_normal));
   num("cluster.links", 0);
   num("aof.buffer", 0);
@@ -1442,17 +1628,62 @@ void MixDigest(unsigned char digest[20], const void* data, size_t len) {
   memcpy(digest, h, 20);
 }
 
-// Adds the value of `e` (type, content, TTL flag) to `digest`, as Redis's DEBUG DIGEST does
-// so that equal datasets give equal digests in both servers.
-void DigestEntry(Db& db, const Entry* e, unsigned char digest[20]) {
+// Adds `e` (type, value, TTL flag) to `digest` the way Redis's DEBUG DIGEST combines them,
+// so equal datasets give equal digests (order-free for sets, hashes and sorted sets).
+void DigestEntry(Db& db, Entry* e, unsigned char digest[20]) {
   uint32_t type = htonl(uint32_t(e->type()));
   MixDigest(digest, &type, sizeof(type));
-  if (e->type() == ObjType::kString) {
-    char scratch[24];
-    std::string_view v = e->StringView(scratch);
-    MixDigest(digest, v.data(), v.size());
+  char buf[64];
+  switch (e->type()) {
+    case ObjType::kString: {
+      std::string_view v = e->StringView(buf);
+      MixDigest(digest, v.data(), v.size());
+      break;
+    }
+    case ObjType::kList:
+      if (e->encoding() == Encoding::kQuicklist) {
+        auto* ql = static_cast<Quicklist*>(e->v.ptr);
+        Quicklist::Iterator it = ql->GetIterator(true);
+        Quicklist::Entry item;
+        while (it.Next(&item)) {
+          std::string_view v = item.value.AsString(buf);
+          MixDigest(digest, v.data(), v.size());
+        }
+      }
+      break;
+    case ObjType::kSet:
+      if (e->encoding() == Encoding::kIntset) {
+        const auto* is = static_cast<const uint8_t*>(e->v.ptr);
+        for (uint32_t i = 0, n = intset::Length(is); i < n; i++) {
+          size_t len = Int64ToChars(intset::Get(is, i), buf);
+          XorDigest(digest, buf, len);
+        }
+      } else if (e->encoding() == Encoding::kHashtable) {
+        static_cast<const SetTable*>(e->v.ptr)->ForEach(
+            [&](std::string_view m) { XorDigest(digest, m.data(), m.size()); });
+      }
+      break;
+    case ObjType::kZSet:
+      zset::ForEach(e, false, [&](std::string_view member, double score) {
+        unsigned char d[20] = {};
+        MixDigest(d, member.data(), member.size());
+        int n = snprintf(buf, sizeof(buf), "%.17g", score);
+        MixDigest(d, buf, size_t(n));
+        XorDigest(digest, d, 20);
+        return true;
+      });
+      break;
+    case ObjType::kHash:
+      ForEachHashPair(e->v.ptr, e->encoding(), [&](std::string_view f, std::string_view v) {
+        unsigned char d[20] = {};
+        MixDigest(d, f.data(), f.size());
+        MixDigest(d, v.data(), v.size());
+        XorDigest(digest, d, 20);
+      });
+      break;
+    default:
+      break;  // streams and modules: not implemented yet, only the type code counts
   }
-  // Other types are not implemented yet; only their type code enters the digest.
   if (e->has_expire() && db.GetExpire(e) != -1) XorDigest(digest, "!!expire!!", 10);
 }
 
@@ -1484,39 +1715,14 @@ std::string DatasetDigest(Server& s) {
   return Hex(final_digest);
 }
 
-// Bytes RDB would use for a length prefix.
-size_t RdbLenBytes(uint64_t len) {
-  if (len < (1 << 6)) return 1;
-  if (len < (1 << 14)) return 2;
-  if (len <= UINT32_MAX) return 5;
-  return 9;
-}
-
-size_t RdbIntBytes(int64_t v) {
-  if (v >= INT8_MIN && v <= INT8_MAX) return 2;
-  if (v >= INT16_MIN && v <= INT16_MAX) return 3;
-  if (v >= INT32_MIN && v <= INT32_MAX) return 5;
-  return 0;  // not int-encodable
-}
-
-// Length of the RDB encoding of a string value (without LZF compression).
-size_t RdbStringBytes(std::string_view s) {
-  int64_t v;
-  if (s.size() <= 11 && CanEncodeAsInt(s, &v)) {
-    size_t n = RdbIntBytes(v);
-    if (n) return n;
-  }
-  return RdbLenBytes(s.size()) + s.size();
-}
-
-size_t SerializedLength(const Entry* e) {
-  if (e->type() != ObjType::kString) return 0;  // later types
-  if (e->encoding() == Encoding::kInt) {
-    size_t n = RdbIntBytes(e->v.i);
-    if (n) return n;
-  }
-  char scratch[24];
-  return RdbStringBytes(e->StringView(scratch));
+// Bytes of the value's RDB serialization (what DUMP/SAVE write for it, LZF included when
+// rdbcompression is on): the entry's record minus its type byte and key.
+size_t SerializedLength(Server& s, const Entry* e) {
+  bool compress = ConfigValue(s, "rdbcompression") != "no";
+  RdbWriter record(compress), key(compress);
+  if (!record.KeyValue(e)) return 0;  // no RDB writer registered for this type yet
+  key.String(e->key());
+  return record.data().size() - 1 - key.data().size();
 }
 
 // Redis shares integer objects 0..9999 unless an LRU/LFU maxmemory policy needs per-key
@@ -1538,10 +1744,21 @@ void DebugObject(Client& c, std::string_view key) {
     c.reply().Error(err::kNoSuchKey);
     return;
   }
+  std::string extra;
+  if (e->encoding() == Encoding::kQuicklist) {
+    const auto* ql = static_cast<const Quicklist*>(e->v.ptr);
+    size_t raw = 0;
+    for (const QuicklistNode* n = ql->head(); n; n = n->next) raw += n->sz;
+    double avg = ql->NodeCount() ? double(ql->Count()) / double(ql->NodeCount()) : 0;
+    extra = fmt::format(
+        " ql_nodes:{} ql_avg_node:{:.2f} ql_listpack_max:{} ql_compressed:{} "
+        "ql_uncompressed_size:{}",
+        ql->NodeCount(), avg, ql->fill(), ql->compress() != 0 ? 1 : 0, raw);
+  }
   c.reply().SimpleString(fmt::format(
-      "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+      "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{}",
       fmt::ptr(e), RefCount(c.server(), e), proto::EncodingName(e->encoding()),
-      SerializedLength(e), e->lru(), EntryIdleMs(e) / 1000));
+      SerializedLength(c.server(), e), e->lru(), EntryIdleMs(e) / 1000, extra));
 }
 
 void DebugProtocol(Client& c, std::string_view name) {
@@ -1593,8 +1810,9 @@ void DebugProtocol(Client& c, std::string_view name) {
   } else if (EqualsIgnoreCase(name, "verbatim")) {
     r.Verbatim("This is a verbatim\nstring", "txt");
   } else {
-    r.Error("Wrong protocol type name. Please use one of the following: "
-            "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+    r.Error(
+        "Wrong protocol type name. Please use one of the following: "
+        "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
   }
 }
 
@@ -1661,16 +1879,17 @@ std::string TableStats(int index, const char* which, size_t size, size_t used,
       float(used) / float(slots));
   for (size_t i = 0; i < kVec - 1; i++) {
     if (clvector[i] == 0) continue;
-    Appendf(&out, "   {}: {} ({:.2f}%)\n", i, clvector[i],
-            float(clvector[i]) / float(size) * 100);
+    Appendf(&out, "   {}: {} ({:.2f}%)\n", i, clvector[i], float(clvector[i]) / float(size) * 100);
   }
   return out;
 }
 
-// Chain lengths bucket by bucket. The table is first brought out of any rehash so that a
-// scan step visits exactly one bucket.
+// Chain lengths bucket by bucket. Any rehash in progress is completed first (the tables
+// belong to live values, so casting away const is sound) so that a scan step visits exactly
+// one bucket.
 template <typename Table>
-std::string DictStats(Table& t) {
+std::string DictStats(const Table& table) {
+  Table& t = const_cast<Table&>(table);
   while (t.RehashStep(100)) {
   }
   std::vector<size_t> chains;
@@ -1806,6 +2025,51 @@ void DebugHelp(Client& c, CmdArgs args) {
        "    Kills the link based on the direction to/from (both) with the provided node."});
 }
 
+// DEBUG LISTPACK / QUICKLIST: a readable dump of the encoding on the server's stdout.
+void PrintListpack(uint8_t* lp) {
+  char buf[24];
+  std::string out =
+      fmt::format("{{total bytes {}}} {{num entries {}}}\n", lp::Bytes(lp), lp::Length(lp));
+  size_t index = 0;
+  for (uint8_t* p = lp::First(lp); p; p = lp::Next(lp, p), index++) {
+    lp::Value v = lp::Get(p);
+    Appendf(&out, "{{\n\taddr: {}\n\tindex: {}\n\t{}: {}\n}}\n", fmt::ptr(p), index,
+            v.is_int ? "int" : "string", v.AsString(buf));
+  }
+  out += "{end}\n\n";
+  fwrite(out.data(), 1, out.size(), stdout);
+  fflush(stdout);
+}
+
+void PrintQuicklist(const Quicklist* ql, bool full) {
+  std::string out = fmt::format(
+      "{{count : {}}}\n{{len : {}}}\n{{fill : {}}}\n{{compress : {}}}\n{{packed_threshold : "
+      "{}}}\n",
+      ql->Count(), ql->NodeCount(), ql->fill(), ql->compress(), Quicklist::packed_threshold());
+  size_t i = 0;
+  for (const QuicklistNode* n = ql->head(); n; n = n->next, i++) {
+    Appendf(&out,
+            "{{quicklist node({})\n{{container : {}, encoding: {}, size: {}, count: {}, "
+            "recompress: {}, attempted_compress: {}}}\n",
+            i, n->plain ? "PLAIN" : "PACKED", n->compressed ? "LZF" : "RAW", n->sz, n->count,
+            n->recompress ? 1 : 0, n->compressed ? 1 : 0);
+    if (full && !n->plain) {
+      std::string scratch;
+      std::string_view data = Quicklist::NodeData(n, &scratch);
+      std::string copy(data);
+      auto* lp = reinterpret_cast<uint8_t*>(copy.data());
+      char buf[24];
+      size_t index = 0;
+      for (uint8_t* p = lp::First(lp); p; p = lp::Next(lp, p), index++) {
+        Appendf(&out, "\t{}: {}\n", index, lp::Get(p).AsString(buf));
+      }
+    }
+    out += "}\n";
+  }
+  fwrite(out.data(), 1, out.size(), stdout);
+  fflush(stdout);
+}
+
 // Random patterns and strings through GlobMatch: it must not crash or hang.
 void StringmatchFuzz() {
   std::minstd_rand rng(std::random_device{}());
@@ -1855,16 +2119,24 @@ void DebugCmd(Client& c, CmdArgs args) {
   } else if (is("object") && argc == 3) {
     DebugObject(c, args[2]);
   } else if (is("listpack") && argc == 3) {
-    if (!s.LookupReadIn(c.db(), args[2])) {
+    Entry* e = s.LookupReadIn(c.db(), args[2]);
+    if (!e) {
       r.Error(err::kNoSuchKey);
-    } else {
+    } else if (e->encoding() != Encoding::kListpack) {
       r.Error("Not a listpack encoded object.");
+    } else {
+      PrintListpack(static_cast<uint8_t*>(e->v.ptr));
+      r.SimpleString("Listpack structure printed on stdout");
     }
   } else if (is("quicklist") && (argc == 3 || argc == 4)) {
-    if (!s.LookupReadIn(c.db(), args[2])) {
+    Entry* e = s.LookupReadIn(c.db(), args[2]);
+    if (!e) {
       r.Error(err::kNoSuchKey);
-    } else {
+    } else if (e->encoding() != Encoding::kQuicklist) {
       r.Error("Not a quicklist encoded object.");
+    } else {
+      PrintQuicklist(static_cast<const Quicklist*>(e->v.ptr), argc == 4 && Atoi(args[3]) != 0);
+      r.SimpleString("Quicklist structure printed on stdout");
     }
   } else if (is("populate") && argc >= 3 && argc <= 5) {
     DebugPopulate(c, args);
@@ -1883,9 +2155,11 @@ void DebugCmd(Client& c, CmdArgs args) {
   } else if (is("sleep") && argc == 3) {
     std::string arg(args[2]);
     double secs = strtod(arg.c_str(), nullptr);
-    int64_t us = int64_t(secs * 1000000);
-    timespec ts{time_t(us / 1000000), long((us % 1000000) * 1000)};
-    nanosleep(&ts, nullptr);
+    if (secs > 0) {  // negative or NaN: no sleep (nanosleep would refuse it)
+      int64_t us = secs < 1e12 ? int64_t(secs * 1000000) : int64_t(1e18);
+      timespec ts{time_t(us / 1000000), long((us % 1000000) * 1000)};
+      nanosleep(&ts, nullptr);
+    }
     r.Ok();
   } else if (is("set-active-expire") && argc == 3) {
     s.active_expire_enabled = Atoi(args[2]) != 0;
@@ -1895,7 +2169,7 @@ void DebugCmd(Client& c, CmdArgs args) {
     if (!ParseMemory(args[2], &sz) || uint64_t(sz) > (1ULL << 32) - (1ULL << 20)) {
       r.Error("argument must be a memory value bigger than 1 and smaller than 4gb");
     } else {
-      g_quicklist_packed_threshold = sz == 0 ? (1ULL << 30) : uint64_t(sz);
+      Quicklist::SetPackedThreshold(size_t(sz));  // 0 restores the default
       r.Ok();
     }
   } else if (is("set-skip-checksum-validation") && argc == 3) {
@@ -1916,18 +2190,25 @@ void DebugCmd(Client& c, CmdArgs args) {
   } else if (is("htstats") && argc == 3) {
     DebugHtStats(c, args[2]);
   } else if (is("htstats-key") && argc == 3) {
-    if (!s.LookupReadIn(c.db(), args[2])) {
+    Entry* e = s.LookupReadIn(c.db(), args[2]);
+    std::string stats;
+    if (e && e->encoding() == Encoding::kHashtable && e->type() == ObjType::kSet) {
+      stats = DictStats(static_cast<SetTable*>(e->v.ptr)->table());
+    } else if (e && e->encoding() == Encoding::kHashtable && e->type() == ObjType::kHash) {
+      stats = DictStats(static_cast<HashTable*>(e->v.ptr)->dict());
+    } else if (e && e->encoding() == Encoding::kSkiplist) {
+      stats = DictStats(static_cast<zset::ZSet*>(e->v.ptr)->index());
+    }
+    if (!e) {
       r.Error(err::kNoSuchKey);
-    } else {
-      // Only strings exist so far; none is stored as a hash table.
+    } else if (stats.empty()) {
       r.Error("The value stored at the specified key is not represented using an hash table");
+    } else {
+      r.Verbatim(stats, "txt");
     }
   } else if (is("change-repl-id") && argc == 2) {
     spdlog::warn("Changing replication IDs after receiving DEBUG change-repl-id");
-    ReplIds& ids = Repl();
-    ids.replid = RandomHex40();
-    ids.replid2 = std::string(40, '0');
-    ids.second_offset = -1;
+    FallbackReplId() = RandomHex40();  // the server's own id (once created) has no setter
     r.Ok();
   } else if (is("stringmatch-test") && argc == 2) {
     StringmatchFuzz();
@@ -1999,15 +2280,21 @@ std::string Server::InfoString(const std::vector<std::string>& sections, bool al
   }
   section("commandstats", [&] { InfoCommandStats(*this, &info); });
   section("errorstats", [&] { InfoErrorStats(*this, &info); });
-  // Per-command latency percentiles need histograms the command table does not keep yet.
-  section("latencystats", [&] { info.append("# Latencystats\r\n"); });
+  section("latencystats", [&] { InfoLatencyStats(*this, &info); });
   section("cluster", [&] { info.append("# Cluster\r\ncluster_enabled:0\r\n"); });
   section("keyspace", [&] { InfoKeyspace(*this, &info); });
   return info;
 }
 
+void RecordCommandLatency(Server& s, const Command& cmd, int64_t duration_us) {
+  if (!s.config().latency_tracking) return;
+  g_latency_recorded = true;
+  Histograms(s)[&cmd].Record(duration_us * 1000);
+}
+
 void RegisterServerFamily(CommandTable* t) {
   g_startup_memory = UsedMemory();
+  AllHistograms().erase(t);  // a new table (possibly at a reused address)
 
   t->Register("info", InfoCmd);
 

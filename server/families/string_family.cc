@@ -7,6 +7,7 @@
 
 #include "common/util/strings.h"
 #include "server/families/families.h"
+#include "server/families/string_util.h"
 #include "server/server.h"
 
 namespace ember {
@@ -143,10 +144,19 @@ void SetGeneric(Client& c, uint32_t flags, std::string_view key, std::string_vie
   }
   Entry* e = StoreString(c, key, value, flags & kKeepTtl);
   s.dirty++;
-  s.NotifyKeyspaceEvent(0, "set", key, c.db_index());
+  s.NotifyKeyspaceEvent(kNotifyString, "set", key, c.db_index());
   if (flags & kAnyExpire) {
     c.db().SetExpire(e, when);
-    s.NotifyKeyspaceEvent(0, "expire", key, c.db_index());
+    s.NotifyKeyspaceEvent(kNotifyGeneric, "expire", key, c.db_index());
+    // Replicas and the AOF get an absolute time, whatever form the client used.
+    c.RewritePropagation({"SET", std::string(key), std::string(value), "PXAT",
+                          std::to_string(when)});
+  } else if (flags & kSetGet) {
+    std::vector<std::string> argv{"SET", std::string(key), std::string(value)};
+    if (flags & kSetNx) argv.push_back("NX");
+    if (flags & kSetXx) argv.push_back("XX");
+    if (flags & kKeepTtl) argv.push_back("KEEPTTL");
+    c.RewritePropagation(std::move(argv));
   }
   if (!(flags & kSetGet)) {
     if (reply_int) {
@@ -189,19 +199,23 @@ void CmdGetEx(Client& c, CmdArgs args) {
   if ((flags & kAnyExpire) && !ExpireToAbsoluteMs(c, expire, flags, &when)) return;
   ReplyEntryString(c, e);
   Db& db = c.db();
+  std::string key(args[1]);
   if ((flags & (kExAt | kPxAt)) && when <= s.command_time_ms()) {
-    s.DeleteKey(db, args[1]);
-    s.NotifyKeyspaceEvent(0, "del", args[1], c.db_index());
+    s.DeleteKey(db, key);
+    s.NotifyKeyspaceEvent(kNotifyGeneric, "del", key, c.db_index());
     s.dirty++;
+    c.RewritePropagation({s.config().lazyfree_lazy_expire ? "UNLINK" : "DEL", key});
   } else if (flags & kAnyExpire) {
     db.SetExpire(e, when);
-    s.SignalModifiedKey(db, args[1]);
-    s.NotifyKeyspaceEvent(0, "expire", args[1], c.db_index());
+    s.SignalModifiedKey(db, key);
+    s.NotifyKeyspaceEvent(kNotifyGeneric, "expire", key, c.db_index());
     s.dirty++;
+    c.RewritePropagation({"PEXPIREAT", key, std::to_string(when)});
   } else if ((flags & kPersist) && db.Persist(e)) {
-    s.SignalModifiedKey(db, args[1]);
-    s.NotifyKeyspaceEvent(0, "persist", args[1], c.db_index());
+    s.SignalModifiedKey(db, key);
+    s.NotifyKeyspaceEvent(kNotifyGeneric, "persist", key, c.db_index());
     s.dirty++;
+    c.RewritePropagation({"PERSIST", key});
   }
 }
 
@@ -209,16 +223,19 @@ void CmdGetDel(Client& c, CmdArgs args) {
   if (!GetGeneric(c, args[1])) return;
   Server& s = c.server();
   if (s.DeleteKey(c.db(), args[1])) {
-    s.NotifyKeyspaceEvent(0, "del", args[1], c.db_index());
+    s.NotifyKeyspaceEvent(kNotifyGeneric, "del", args[1], c.db_index());
     s.dirty++;
+    c.RewritePropagation({s.config().lazyfree_lazy_user_del ? "UNLINK" : "DEL",
+                          std::string(args[1])});
   }
 }
 
 void CmdGetSet(Client& c, CmdArgs args) {
   if (!GetGeneric(c, args[1])) return;
   StoreString(c, args[1], args[2], false);
-  c.server().NotifyKeyspaceEvent(0, "set", args[1], c.db_index());
+  c.server().NotifyKeyspaceEvent(kNotifyString, "set", args[1], c.db_index());
   c.server().dirty++;
+  c.RewritePropagation({"SET", std::string(args[1]), std::string(args[2])});
 }
 
 void CmdMGet(Client& c, CmdArgs args) {
@@ -249,7 +266,7 @@ void MSetGeneric(Client& c, CmdArgs args, bool nx) {
   }
   for (size_t i = 1; i < args.size(); i += 2) {
     StoreString(c, args[i], args[i + 1], false);
-    s.NotifyKeyspaceEvent(0, "set", args[i], c.db_index());
+    s.NotifyKeyspaceEvent(kNotifyString, "set", args[i], c.db_index());
   }
   s.dirty += int64_t(args.size() - 1) / 2;
   if (nx) {
@@ -276,17 +293,6 @@ bool CheckStringLength(Client& c, int64_t size) {
   return true;
 }
 
-// Makes the entry's string a growable RawString (Redis turns embstr/int into raw on
-// modification) and returns it.
-RawString* MakeRaw(Entry* e) {
-  if (e->encoding() == Encoding::kRaw) return static_cast<RawString*>(e->v.ptr);
-  char buf[24];
-  RawString* r = RawString::Create(e->StringView(buf));
-  e->v.ptr = r;
-  e->set_type_encoding(ObjType::kString, Encoding::kRaw);
-  return r;
-}
-
 void CmdAppend(Client& c, CmdArgs args) {
   Server& s = c.server();
   Entry* e = s.LookupWrite(c, args[1]);
@@ -307,7 +313,7 @@ void CmdAppend(Client& c, CmdArgs args) {
     e->v.ptr = r;
     s.SignalModifiedKey(c.db(), args[1]);
   }
-  s.NotifyKeyspaceEvent(0, "append", args[1], c.db_index());
+  s.NotifyKeyspaceEvent(kNotifyString, "append", args[1], c.db_index());
   s.dirty++;
   c.reply().Integer(int64_t(total));
 }
@@ -352,7 +358,7 @@ void CmdSetRange(Client& c, CmdArgs args) {
     e->v.ptr = r;
   }
   s.SignalModifiedKey(c.db(), args[1]);
-  s.NotifyKeyspaceEvent(0, "setrange", args[1], c.db_index());
+  s.NotifyKeyspaceEvent(kNotifyString, "setrange", args[1], c.db_index());
   s.dirty++;
   c.reply().Integer(int64_t(e->StringLength()));
 }
@@ -418,7 +424,7 @@ void IncrDecr(Client& c, std::string_view key, int64_t incr) {
     c.db().Add(Entry::NewInt(key, value));
   }
   s.SignalModifiedKey(c.db(), key);
-  s.NotifyKeyspaceEvent(0, "incrby", key, c.db_index());
+  s.NotifyKeyspaceEvent(kNotifyString, "incrby", key, c.db_index());
   s.dirty++;
   c.reply().Integer(value);
 }
@@ -469,9 +475,11 @@ void CmdIncrByFloat(Client& c, CmdArgs args) {
   std::string out = LongDoubleToHumanString(value);
   c.db().Set(Entry::NewString(args[1], out), true);
   s.SignalModifiedKey(c.db(), args[1]);
-  s.NotifyKeyspaceEvent(0, "incrbyfloat", args[1], c.db_index());
+  s.NotifyKeyspaceEvent(kNotifyString, "incrbyfloat", args[1], c.db_index());
   s.dirty++;
   c.reply().Bulk(out);
+  // Float formatting could differ on a replica: propagate the result.
+  c.RewritePropagation({"SET", std::string(args[1]), out, "KEEPTTL"});
 }
 
 void CmdLcs(Client& c, CmdArgs args) {

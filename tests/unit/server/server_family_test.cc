@@ -9,6 +9,10 @@
 #include "tests/unit/server/harness.h"
 
 namespace ember {
+
+// server_family.cc: the dispatcher's hook for per-command latency histograms.
+void RecordCommandLatency(Server& s, const Command& cmd, int64_t duration_us);
+
 namespace {
 
 using test::Harness;
@@ -59,8 +63,9 @@ TEST_CASE("INFO: version, sections and keyspace") {
 
   // Several sections keep Redis's order, whatever the request order; unknown ones are empty.
   r = h.Run({"INFO", "KEYSPACE", "cluster"});
-  CHECK(r.str == "# Cluster\r\ncluster_enabled:0\r\n\r\n# Keyspace\r\n"
-                 "db0:keys=1,expires=0,avg_ttl=0\r\n");
+  CHECK(r.str ==
+        "# Cluster\r\ncluster_enabled:0\r\n\r\n# Keyspace\r\n"
+        "db0:keys=1,expires=0,avg_ttl=0\r\n");
   CHECK(h.Run({"INFO", "nosuchsection"}).str.empty());
 
   // "all" includes commandstats; RESP3 replies with a verbatim string.
@@ -77,7 +82,7 @@ TEST_CASE("INFO commandstats and errorstats count calls") {
   CHECK(h.Run({"CONFIG", "RESETSTAT"}).str == "OK");
   h.Run({"CONFIG", "GET", "maxmemory"});
   h.Run({"CONFIG", "GET", "maxmemory"});
-  CHECK(h.Run({"CONFIG", "GET"}).is_error());  // wrong arity: a rejected call
+  CHECK(h.Run({"CONFIG", "GET"}).is_error());        // wrong arity: a rejected call
   CHECK(h.Run({"SLOWLOG", "GET", "x"}).is_error());  // a failed call
 
   std::string info = h.Run({"INFO", "commandstats"}).str;
@@ -155,8 +160,7 @@ TEST_CASE("SLOWLOG records commands when the threshold is 0") {
 
   CHECK(h.Run({"SLOWLOG", "GET", "1"}).elems.size() == 1);
   CHECK(h.Run({"SLOWLOG", "GET", "-1"}).elems.size() >= 3);
-  CHECK(h.Run({"SLOWLOG", "GET", "-2"}).str ==
-        "ERR count should be greater than or equal to -1");
+  CHECK(h.Run({"SLOWLOG", "GET", "-2"}).str == "ERR count should be greater than or equal to -1");
   CHECK(h.Run({"SLOWLOG", "GET", "1", "2"}).str ==
         "ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP.");
   CHECK(h.Run({"SLOWLOG", "LEN"}).integer >= 4);
@@ -168,8 +172,7 @@ TEST_CASE("SLOWLOG records commands when the threshold is 0") {
 TEST_CASE("DEBUG PROTOCOL in RESP3 and RESP2") {
   Harness h;
   EnableDebug(h);
-  CHECK(h.Run({"DEBUG", "PROTOCOL", "push"}).str ==
-        "ERR RESP2 is not supported by this command");
+  CHECK(h.Run({"DEBUG", "PROTOCOL", "push"}).str == "ERR RESP2 is not supported by this command");
   CHECK(h.Run({"DEBUG", "PROTOCOL", "true"}).integer == 1);
   CHECK(h.Run({"DEBUG", "PROTOCOL", "map"}).type == Type::kArray);
 
@@ -202,8 +205,7 @@ TEST_CASE("DEBUG PROTOCOL in RESP3 and RESP2") {
   CHECK(h.client()->out().rfind("|1\r\n$14\r\nkey-popularity\r\n*2\r\n", 0) == 0);
   r = h.Run({"DEBUG", "PROTOCOL", "push"});
   CHECK((r.type == Type::kPush && r.elems.size() == 2));
-  CHECK(h.Run({"DEBUG", "PROTOCOL", "nope"}).str.rfind("ERR Wrong protocol type name.", 0) ==
-        0);
+  CHECK(h.Run({"DEBUG", "PROTOCOL", "nope"}).str.rfind("ERR Wrong protocol type name.", 0) == 0);
 }
 
 TEST_CASE("DEBUG subcommands") {
@@ -253,6 +255,35 @@ TEST_CASE("DEBUG subcommands") {
         "HELP.");
 }
 
+// Digests recorded from Redis 7.0.15 for the same data (the algorithm is Redis's, so equal
+// datasets give equal digests on both servers).
+TEST_CASE("DEBUG DIGEST matches Redis") {
+  Harness h;
+  EnableDebug(h);
+  REQUIRE(h.Run({"SET", "foo", "bar"}).str == "OK");
+  CHECK(h.Run({"DEBUG", "DIGEST"}).str == "d2ab4820c1be0580ea28efbfe8bfa1dc05bb802a");
+  REQUIRE(h.Run({"DEL", "foo"}).integer == 1);
+  REQUIRE(h.Run({"HSET", "h", "a", "1", "b", "2"}).integer == 2);
+  REQUIRE(h.Run({"SADD", "s1", "1", "2", "3"}).integer == 3);
+  REQUIRE(h.Run({"SADD", "s2", "a", "b", "c"}).integer == 3);
+  REQUIRE(h.Run({"ZADD", "z", "1", "a", "2.5", "b"}).integer == 2);
+  CHECK(h.Run({"DEBUG", "DIGEST"}).str == "d4ac6bb3a7c317c0838c99fcdf016b18bdc83335");
+  RespValue r = h.Run({"DEBUG", "DIGEST-VALUE", "h", "s1", "s2", "z"});
+  REQUIRE(r.elems.size() == 4);
+  CHECK(r.elems[0].str == "6c8f22b3bf510fdcfd6122dd0f908a80e88243bf");
+  CHECK(r.elems[1].str == "2a462a3f51a1db89738ebbeef0c47ce1bbc85246");
+  CHECK(r.elems[2].str == "593c2414786d75446e97f4ea5d4b731f3313da72");
+  CHECK(r.elems[3].str == "c45c5b051acd64070e5ed1a949939d5145f806c5");
+
+  CHECK(h.Run({"DEBUG", "HTSTATS-KEY", "h"}).str ==
+        "ERR The value stored at the specified key is not represented using an hash table");
+  for (int i = 0; i < 600; i++) h.Run({"SADD", "big", "m" + std::to_string(i)});
+  r = h.Run({"DEBUG", "HTSTATS-KEY", "big"});
+  CHECK(r.str.find(" number of elements: 600\n") != std::string::npos);
+  CHECK(h.Run({"DEBUG", "LISTPACK", "h"}).str == "Listpack structure printed on stdout");
+  CHECK(h.Run({"DEBUG", "QUICKLIST", "h"}).str == "ERR Not a quicklist encoded object.");
+}
+
 TEST_CASE("LATENCY and MEMORY") {
   Harness h;
   EnableDebug(h);
@@ -269,8 +300,7 @@ TEST_CASE("LATENCY and MEMORY") {
   r = h.Run({"LATENCY", "GRAPH", "command"});
   CHECK(r.str.rfind("command - high ", 0) == 0);
   CHECK(h.Run({"LATENCY", "GRAPH", "nope"}).str == "ERR No samples available for event 'nope'");
-  CHECK(h.Run({"LATENCY", "DOCTOR"}).str.find("1. command: 1 latency spikes") !=
-        std::string::npos);
+  CHECK(h.Run({"LATENCY", "DOCTOR"}).str.find("1. command: 1 latency spikes") != std::string::npos);
   CHECK(h.Run({"LATENCY", "RESET", "COMMAND"}).integer == 1);
   CHECK(h.Run({"LATENCY", "RESET"}).integer == 0);
 
@@ -298,6 +328,41 @@ TEST_CASE("LATENCY and MEMORY") {
   CHECK(r.elems[0].str == "peak.allocated");
   CHECK(h.Run({"MEMORY", "PURGE"}).str == "OK");
   CHECK(!h.Run({"MEMORY", "DOCTOR"}).str.empty());
+}
+
+// Runs after the LATENCY HISTOGRAM checks above: once latencies are reported, histograms
+// replace the call-count fallback for the whole process.
+TEST_CASE("latency histograms: INFO latencystats and LATENCY HISTOGRAM") {
+  Harness h;
+  const Command* set = h.server().commands().Find("set");
+  REQUIRE(set != nullptr);
+  CHECK(h.Run({"INFO", "latencystats"}).str == "# Latencystats\r\n");
+  RecordCommandLatency(h.server(), *set, 42);
+  RecordCommandLatency(h.server(), *set, 3);
+  // The values Redis's HDR histogram gives for 3 us and 42 us samples.
+  std::string info = h.Run({"INFO", "latencystats"}).str;
+  CHECK(InfoField(info, "latency_percentiles_usec_set") == "p50=3.007,p99=42.239,p99.9=42.239");
+  RespValue r = h.Run({"LATENCY", "HISTOGRAM", "set"});
+  REQUIRE(r.elems.size() == 2);
+  CHECK(r.elems[0].str == "set");
+  const RespValue& cdf = r.elems[1];
+  REQUIRE(cdf.elems.size() == 4);
+  CHECK(cdf.elems[1].integer == 2);
+  const RespValue& buckets = cdf.elems[3];
+  REQUIRE(buckets.elems.size() == 4);
+  CHECK(buckets.elems[0].integer == 4);
+  CHECK(buckets.elems[1].integer == 1);
+  CHECK(buckets.elems[2].integer == 66);
+  CHECK(buckets.elems[3].integer == 2);
+
+  h.Run({"CONFIG", "SET", "latency-tracking-info-percentiles", "0 50 100"});
+  info = h.Run({"INFO", "latencystats"}).str;
+  CHECK(InfoField(info, "latency_percentiles_usec_set") == "p0=2.992,p50=3.007,p100=42.239");
+  h.Run({"CONFIG", "SET", "latency-tracking", "no"});
+  CHECK(h.Run({"INFO", "latencystats"}).str == "# Latencystats\r\n");
+  h.Run({"CONFIG", "SET", "latency-tracking", "yes"});
+  h.Run({"CONFIG", "RESETSTAT"});
+  CHECK(InfoField(h.Run({"INFO", "latencystats"}).str, "latency_percentiles_usec_set").empty());
 }
 
 TEST_CASE("SHUTDOWN argument checks") {

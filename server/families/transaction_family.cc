@@ -1,0 +1,100 @@
+// MULTI, EXEC, DISCARD, WATCH, UNWATCH. Queueing happens in the dispatcher (dispatch.cc);
+// EXEC runs the queue through Server::Call so each command keeps its statistics and its
+// propagation, which the dispatcher wraps in MULTI/EXEC.
+#include "server/families/families.h"
+#include "server/server.h"
+
+namespace ember {
+namespace {
+
+void DiscardTransaction(Client& c) {
+  c.multi_queue.clear();
+  c.clear(kClientMulti);
+  c.clear(kClientDirtyExec);
+  c.server().UnwatchAll(c);
+}
+
+void CmdMulti(Client& c, CmdArgs) {
+  if (c.has(kClientMulti)) {
+    c.reply().Error("MULTI calls can not be nested");
+    return;
+  }
+  c.set(kClientMulti);
+  c.reply().Ok();
+}
+
+void CmdDiscard(Client& c, CmdArgs) {
+  if (!c.has(kClientMulti)) {
+    c.reply().Error("DISCARD without MULTI");
+    return;
+  }
+  DiscardTransaction(c);
+  c.reply().Ok();
+}
+
+void CmdExec(Client& c, CmdArgs) {
+  Server& s = c.server();
+  c.PreventPropagation();  // the queued commands propagate themselves
+  if (!c.has(kClientMulti)) {
+    c.reply().Error("EXEC without MULTI");
+    return;
+  }
+  if (c.has(kClientDirtyExec)) {
+    DiscardTransaction(c);
+    c.reply().Error("-EXECABORT Transaction discarded because of previous errors.");
+    return;
+  }
+  if (c.has(kClientDirtyCas)) {
+    DiscardTransaction(c);
+    c.reply().NullArray();
+    return;
+  }
+  std::vector<Client::QueuedCommand> queue;
+  queue.swap(c.multi_queue);
+  c.server().UnwatchAll(c);  // no longer needed: the commands run atomically from here
+  c.reply().ArrayHeader(int64_t(queue.size()));
+  int start_db = c.db_index();
+  (void)start_db;
+  for (auto& q : queue) {
+    std::vector<std::string_view> argv(q.argv.begin(), q.argv.end());
+    c.argv = argv;
+    s.Call(c, q.cmd, CmdArgs(argv));
+  }
+  c.argv.clear();
+  c.clear(kClientMulti);
+  c.clear(kClientDirtyExec);
+}
+
+void CmdWatch(Client& c, CmdArgs args) {
+  if (c.has(kClientMulti)) {
+    c.reply().Error("WATCH inside MULTI is not allowed");
+    return;
+  }
+  Server& s = c.server();
+  for (size_t i = 1; i < args.size(); i++) {
+    std::pair<int, std::string> k{c.db_index(), std::string(args[i])};
+    bool already = false;
+    for (const auto& w : c.watched_keys) already = already || w == k;
+    if (already) continue;
+    s.watched_keys[k].push_back(&c);
+    c.watched_keys.push_back(std::move(k));
+  }
+  c.reply().Ok();
+}
+
+void CmdUnwatch(Client& c, CmdArgs) {
+  c.server().UnwatchAll(c);
+  c.reply().Ok();
+}
+
+}  // namespace
+
+void RegisterTransactionFamily(CommandTable* t) {
+  t->Register("multi", CmdMulti);
+  t->Register("exec", CmdExec);
+  t->Register("discard", CmdDiscard);
+  t->Register("watch", CmdWatch);
+  t->Register("unwatch", CmdUnwatch);
+}
+
+}  // namespace ember
