@@ -3,7 +3,7 @@
 # Usage: deploy/install-deps.sh [--test]   (--test adds the test and interop tools)
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libuv1-dev nlohmann-json3-dev libspdlog-dev
-      libcxxopts-dev doctest-dev libssl-dev)
+      libcxxopts-dev doctest-dev libssl-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 if [ "${1:-}" = "--test" ]; then
   # redis-tools: redis-cli and redis-benchmark for integration tests; clang and its runtime
   # for the libFuzzer targets.

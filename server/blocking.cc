@@ -3,6 +3,7 @@
 #include "server/blocking.h"
 
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <list>
 #include <map>
@@ -202,6 +203,19 @@ void BlockingKeys::Block(Client& c, const std::vector<std::string_view>& keys,
 bool BlockingKeys::reexecuting() const { return impl_->reexecuting; }
 
 std::string_view BlockingKeys::serving_key() const { return impl_->serving_key; }
+
+void BlockingKeys::SignalExistingKeys(Db& db) {
+  Impl& im = *impl_;
+  std::vector<std::string> keys;
+  for (const auto& [wk, list] : im.waiters) {
+    uint32_t d;
+    memcpy(&d, wk.data(), 4);
+    if (int(d) != db.id()) continue;
+    std::string key = wk.substr(4);
+    if (db.Find(key)) keys.push_back(std::move(key));
+  }
+  for (const auto& k : keys) SignalKeyReady(db.id(), k);
+}
 
 void BlockingKeys::SignalKeyReady(int db, std::string_view key) {
   Impl& im = *impl_;

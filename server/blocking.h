@@ -15,6 +15,7 @@
 namespace ember {
 
 class Client;
+class Db;
 class Server;
 
 class BlockingKeys {
@@ -39,6 +40,8 @@ class BlockingKeys {
   std::string_view serving_key() const;
 
   void SignalKeyReady(int db, std::string_view key);
+  // Signals every waited-on key that exists in `db` (SWAPDB).
+  void SignalExistingKeys(Db& db);
   void HandleReadyKeys();
   void HandleTimeouts(int64_t now_ms);
   // Removes `c` from every wait list. If `reply_timeout`, sends its timeout reply

@@ -114,9 +114,10 @@ void Server::TouchWatchedKey(int dbid, std::string_view key) {
   for (Client* c : it->second) c->set(kClientDirtyCas);
 }
 
-void Server::TouchWatchedKeysInDb(int dbid) {
+void Server::TouchWatchedKeysInDb(int dbid, Db* other) {
   for (auto& [k, clients] : watched_keys) {
     if (k.first != dbid) continue;
+    if (!db(dbid).Find(k.second) && !(other && other->Find(k.second))) continue;
     for (Client* c : clients) c->set(kClientDirtyCas);
   }
 }

@@ -69,8 +69,16 @@ Server::~Server() {
 
 void Server::Init() {
   dbs_.clear();
-  for (int i = 0; i < int(config_.databases); i++) dbs_.push_back(std::make_unique<Db>(i));
   blocking_ = std::make_unique<BlockingKeys>(this);
+  for (int i = 0; i < int(config_.databases); i++) {
+    dbs_.push_back(std::make_unique<Db>(i));
+    // Any new key may be one a client is blocked on (LPUSH, RENAME, MOVE, COPY, SORT STORE...).
+    dbs_.back()->set_key_added_hook(
+        [](void* ctx, int db, std::string_view key) {
+          static_cast<BlockingKeys*>(ctx)->SignalKeyReady(db, key);
+        },
+        blocking_.get());
+  }
   RegisterAllCommands(&commands_);
   ApplyConfig();
   config_.OnApply("maxmemory-policy", [this] {

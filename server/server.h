@@ -123,7 +123,8 @@ class Server {
 
   // MULTI/EXEC: a write to a watched key makes the watchers' EXEC fail.
   void TouchWatchedKey(int dbid, std::string_view key);
-  void TouchWatchedKeysInDb(int dbid);  // FLUSHDB, SWAPDB
+  // FLUSHDB / SWAPDB: touches watched keys of `dbid` that exist there or in `other`.
+  void TouchWatchedKeysInDb(int dbid, Db* other = nullptr);
   void UnwatchAll(Client& c);
   std::map<std::pair<int, std::string>, std::vector<Client*>> watched_keys;
 

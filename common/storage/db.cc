@@ -10,6 +10,7 @@ void Db::Add(Entry* e) {
   e->set_lru(InitialAccessField());
   e->set_has_expire(false);
   keys_.Insert(e, HashString(e->key()));
+  if (key_added_) key_added_(key_added_ctx_, id_, e->key());
 }
 
 Entry* Db::Set(Entry* fresh, bool keep_ttl) {
@@ -20,6 +21,7 @@ Entry* Db::Set(Entry* fresh, bool keep_ttl) {
     fresh->set_lru(InitialAccessField());
     fresh->set_has_expire(false);
     keys_.Insert(fresh, h);
+    if (key_added_) key_added_(key_added_ctx_, id_, key);
     return fresh;
   }
   Entry* old = *link;

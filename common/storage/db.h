@@ -74,6 +74,13 @@ class Db {
   KeyTable& keys() { return keys_; }
   ExpireTable& expires() { return expires_; }
 
+  // Called whenever a key is added (not overwritten), e.g. to wake clients blocked on it.
+  using KeyAddedHook = void (*)(void* ctx, int db, std::string_view key);
+  void set_key_added_hook(KeyAddedHook fn, void* ctx) {
+    key_added_ = fn;
+    key_added_ctx_ = ctx;
+  }
+
   std::minstd_rand& rng() { return rng_; }
   // Per-db incremental work (cron): rehash both tables for about budget_us.
   void RehashSome(int64_t budget_us);
@@ -91,6 +98,8 @@ class Db {
   KeyTable keys_;
   ExpireTable expires_;
   std::minstd_rand rng_{std::random_device{}()};
+  KeyAddedHook key_added_ = nullptr;
+  void* key_added_ctx_ = nullptr;
 };
 
 }  // namespace ember

@@ -230,6 +230,7 @@ class Dict {
   template <typename Rng, typename Fn>
   size_t Sample(Rng& rng, size_t count, Fn&& fn) {
     if (size() == 0 || count == 0) return 0;
+    if (count > size()) count = size();
     for (size_t j = 0; j < count && rehashing(); j++) RehashStep();
     size_t max_steps = count * 10, seen = 0;
     size_t tables = rehashing() ? 2 : 1;

@@ -547,8 +547,7 @@ bool ParseFlushArgs(Client& c, CmdArgs args) {
 void CmdFlushDb(Client& c, CmdArgs args) {
   if (!ParseFlushArgs(c, args)) return;
   Db& db = c.db();
-  // TODO(watch/tracking): touch WATCHed keys of this db and invalidate tracking, once the
-  // server has a flushed-db hook.
+  c.server().TouchWatchedKeysInDb(c.db_index());
   int64_t removed = int64_t(db.size());
   db.Clear();
   c.server().dirty += removed;
@@ -562,6 +561,7 @@ void CmdFlushAll(Client& c, CmdArgs args) {
   for (int i = 0; i < s.db_count(); i++) {
     Db& db = s.db(i);
     removed += int64_t(db.size());
+    s.TouchWatchedKeysInDb(i);
     db.Clear();
   }
   s.dirty += removed;
@@ -581,9 +581,14 @@ void CmdSwapDb(Client& c, CmdArgs args) {
     c.reply().Error(err::kDbIndex);
     return;
   }
-  // TODO(watch/blocking): touch WATCHed keys that exist in either db and wake clients
-  // blocked on keys that now exist, once the server has the hooks.
-  if (id1 != id2) s.db(id1).Swap(s.db(id2));
+  if (id1 != id2) {
+    s.TouchWatchedKeysInDb(id1, &s.db(id2));
+    s.TouchWatchedKeysInDb(id2, &s.db(id1));
+    s.db(id1).Swap(s.db(id2));
+    // Clients blocked on keys that exist after the swap can be served now.
+    s.blocking().SignalExistingKeys(s.db(id1));
+    s.blocking().SignalExistingKeys(s.db(id2));
+  }
   s.dirty++;
   c.reply().Ok();
 }

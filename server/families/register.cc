@@ -15,6 +15,7 @@ void RegisterAllCommands(CommandTable* t) {
   RegisterSetFamily(t);
   RegisterZsetFamily(t);
   RegisterListFamily(t);
+  RegisterScriptingFamily(t);
   RegisterBitopsFamily(t);
 }
 

@@ -53,14 +53,14 @@ void CmdExec(Client& c, CmdArgs) {
   queue.swap(c.multi_queue);
   c.server().UnwatchAll(c);  // no longer needed: the commands run atomically from here
   c.reply().ArrayHeader(int64_t(queue.size()));
-  int start_db = c.db_index();
-  (void)start_db;
+  // c.argv backs the EXEC arguments the dispatcher still holds: keep its storage alive.
+  std::vector<std::string_view> exec_argv = std::move(c.argv);
   for (auto& q : queue) {
     std::vector<std::string_view> argv(q.argv.begin(), q.argv.end());
     c.argv = argv;
     s.Call(c, q.cmd, CmdArgs(argv));
   }
-  c.argv.clear();
+  c.argv = std::move(exec_argv);
   c.clear(kClientMulti);
   c.clear(kClientDirtyExec);
 }

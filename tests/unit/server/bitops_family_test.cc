@@ -154,7 +154,7 @@ TEST_CASE("bitops: BITPOS") {
   CHECK(h.Run({"BITPOS", "nokey", "x"}).str == "ERR value is not an integer or out of range");
   CHECK(h.Run({"SET", "s", "\xff\xf0\x00"}).str == "OK");
   CHECK(h.Run({"BITPOS", "s", "0"}).integer == 12);
-  CHECK(h.Run({"SET", "s", "\x00\xff\xf0"}).str == "OK");
+  CHECK(h.Run({"SET", "s", std::string("\x00\xff\xf0", 3)}).str == "OK");
   CHECK(h.Run({"BITPOS", "s", "1", "0"}).integer == 8);
   CHECK(h.Run({"BITPOS", "s", "1", "2"}).integer == 16);
   CHECK(h.Run({"BITPOS", "s", "1", "2", "-1", "BYTE"}).integer == 16);
@@ -170,7 +170,7 @@ TEST_CASE("bitops: BITPOS") {
   CHECK(h.Run({"BITPOS", "f", "0", "3", "bit"}).str ==  // the 5th argument is the end
         "ERR value is not an integer or out of range");
   CHECK(h.Run({"BITPOS", "f", "0", "3", "-1", "bit"}).integer == -1);
-  CHECK(h.Run({"BITPOS", "f", "0", "3"}).integer == 24);
+  CHECK(h.Run({"BITPOS", "f", "0", "3"}).integer == -1);
   CHECK(h.Run({"BITPOS", "f", "1", "5", "10"}).integer == -1);
   CHECK(h.Run({"SET", "z", std::string(40, '\0')}).str == "OK");
   CHECK(h.Run({"BITPOS", "z", "1"}).integer == -1);
@@ -306,7 +306,7 @@ TEST_CASE("bitops: BITFIELD basics") {
   h.Run({"BITFIELD", "b", "SET", "u8", "#2", "67"});
   CHECK(h.Run({"GET", "b"}).str == "ABC");
   CHECK(Ints(h.Run({"BITFIELD", "b", "GET", "u4", "#1", "GET", "i64", "0", "GET", "u63", "1"})) ==
-        std::vector<int64_t>{1, 0x4142430000000000, 0x0142430000000000});
+        std::vector<int64_t>{1, 0x4142430000000000, 0x4142430000000000});
   // Unaligned fields spanning nine bytes.
   CHECK(Ints(h.Run({"BITFIELD", "w", "SET", "i64", "5", "-2", "GET", "i64", "5", "GET", "u5",
                     "0", "GET", "u2", "67"})) == std::vector<int64_t>{0, -2, 0, 2});
