@@ -155,9 +155,12 @@ struct BlockingKeys::Impl {
     Db& d = server->db(db);
     for (uint64_t id : ids) {
       if (!blocked.count(id)) continue;  // served or gone meanwhile
+      bool had_key = d.Find(key) != nullptr;
       Reexecute(id, key);
-      // Nothing left to serve for the next waiters.
-      if (!d.Find(key)) break;
+      // Serving emptied the key: nothing left for the next waiters. (A key that was already
+      // gone, deleted or flushed, is offered to every waiter: some reply to that, as
+      // XREADGROUP does with -UNBLOCKED.)
+      if (had_key && !d.Find(key)) break;
     }
   }
 };
@@ -204,15 +207,14 @@ bool BlockingKeys::reexecuting() const { return impl_->reexecuting; }
 
 std::string_view BlockingKeys::serving_key() const { return impl_->serving_key; }
 
-void BlockingKeys::SignalExistingKeys(Db& db) {
+void BlockingKeys::SignalAllKeys(Db& db) {
   Impl& im = *impl_;
   std::vector<std::string> keys;
   for (const auto& [wk, list] : im.waiters) {
     uint32_t d;
     memcpy(&d, wk.data(), 4);
     if (int(d) != db.id()) continue;
-    std::string key = wk.substr(4);
-    if (db.Find(key)) keys.push_back(std::move(key));
+    keys.push_back(wk.substr(4));
   }
   for (const auto& k : keys) SignalKeyReady(db.id(), k);
 }

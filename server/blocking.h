@@ -40,8 +40,8 @@ class BlockingKeys {
   std::string_view serving_key() const;
 
   void SignalKeyReady(int db, std::string_view key);
-  // Signals every waited-on key that exists in `db` (SWAPDB).
-  void SignalExistingKeys(Db& db);
+  // Signals every waited-on key of `db` (FLUSHDB, FLUSHALL, SWAPDB).
+  void SignalAllKeys(Db& db);
   void HandleReadyKeys();
   void HandleTimeouts(int64_t now_ms);
   // Removes `c` from every wait list. If `reply_timeout`, sends its timeout reply

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/util/clock.h"
@@ -128,12 +129,28 @@ void Client::ProcessInput() {
 
 void Client::ExecuteRequest() { server_->Dispatch(*this); }
 
-void Client::ShrinkQueryBuffer() {
+void Client::ShrinkQueryBuffer(bool idle) {
   size_t unparsed = qlen_ - qpos_;
-  if (unparsed == 0 && qbuf_ && (qpeak_ < qcap_ / 2 || qcap_ > proto::kIoBufLen * 2)) {
+  if (!qbuf_) {
+    qpeak_ = unparsed;
+    return;
+  }
+  constexpr size_t kResizeThreshold = 32 * 1024;
+  if (idle && unparsed == 0) {
     MemFree(qbuf_);
     qbuf_ = nullptr;
     qcap_ = qpos_ = qlen_ = 0;
+  } else if (qcap_ > kResizeThreshold && qcap_ / 2 > qpeak_ && !parser_.InProgress()) {
+    // Keep the unparsed bytes, give back the rest.
+    if (qpos_ > 0) {
+      memmove(qbuf_, qbuf_ + qpos_, unparsed);
+      qlen_ = unparsed;
+      qpos_ = 0;
+    }
+    size_t cap = std::max(qpeak_, unparsed);
+    if (cap == 0) cap = 1;
+    qbuf_ = static_cast<char*>(MemRealloc(qbuf_, cap));
+    qcap_ = cap;
   }
   qpeak_ = unparsed;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -82,8 +83,9 @@ class Client : public Connection::Owner {
   size_t query_buffer_size() const { return qlen_ - qpos_; }
   size_t query_buffer_capacity() const { return qcap_; }
   size_t query_buffer_free() const { return qcap_ - qlen_; }  // CLIENT LIST qbuf-free
-  // Frees or shrinks an idle query buffer (cron).
-  void ShrinkQueryBuffer();
+  // Cron: frees the query buffer of a client idle for 2 seconds, or shrinks one much larger
+  // than recent use (Redis's clientsCronResizeQueryBuffer).
+  void ShrinkQueryBuffer(bool idle);
   size_t output_bytes() const { return out_.size() + (conn_ ? conn_->queued_bytes() : 0); }
 
   // Replication/AOF: what the executing command propagates. By default its own arguments,
@@ -132,6 +134,10 @@ class Client : public Connection::Owner {
   // key prefixes followed (sorted; "" when BCAST was given without PREFIX).
   uint64_t tracking_redirect = 0;
   std::set<std::string> tracking_prefixes;
+  // Pub/Sub subscriptions; server/pubsub.h keeps the name -> subscribers side.
+  std::set<std::string, std::less<>> pubsub_channels;
+  std::set<std::string, std::less<>> pubsub_shard_channels;
+  std::vector<std::string> pubsub_patterns;  // in subscription order
 
  private:
   void ExecuteRequest();

@@ -6,6 +6,10 @@
 #include "server/server.h"
 
 namespace ember {
+
+// Per-command latency histograms (INFO latencystats), in server_family.cc.
+void RecordCommandLatency(Server& s, const Command& cmd, int64_t duration_us);
+
 namespace {
 
 constexpr size_t kSlowlogMaxArgc = 32;
@@ -99,6 +103,12 @@ void Server::Dispatch(Client& c) {
   // CLIENT REPLY: decided after the command, so that CLIENT REPLY ON is answered.
   auto finish = [&] {
     if (c.has(kClientReplyOff) || c.has(kClientReplySkip)) c.out().resize(mark);
+    // Pub/sub pushes are delivered even with replies off; they wait in stream_out so the
+    // truncation above cannot drop them, and go out in order here.
+    if (!c.stream_out.empty() && !c.has(kClientReplica) && !c.has(kClientMaster)) {
+      c.out().append(c.stream_out);
+      c.stream_out.clear();
+    }
     c.clear(kClientReplySkip);
     if (c.has(kClientReplySkipNext)) {
       c.clear(kClientReplySkipNext);
@@ -191,6 +201,11 @@ void Server::Call(Client& c, Command* cmd, CmdArgs args) {
   int64_t dirty_before = dirty;
   int dbid = c.db_index();
   uint64_t errors_before = stats_.total_error_replies;
+  uint64_t nested_before = nested_errors_;
+  // A nested call (EXEC) must not disturb what the outer command decided to propagate.
+  std::vector<std::string> outer_rewrite = std::move(c.propagate_rewrite);
+  bool outer_rewritten = c.propagate_rewritten, outer_prevented = c.propagate_prevented;
+  c.propagate_rewrite.clear();
   c.propagate_rewritten = false;
   c.propagate_prevented = false;
   if (!cmd->has(kCmdSkipMonitor) && !cmd->has(kCmdAdmin)) FeedMonitors(c, c.db_index());
@@ -205,13 +220,18 @@ void Server::Call(Client& c, Command* cmd, CmdArgs args) {
       AlsoPropagate(dbid, std::vector<std::string>(args.begin(), args.end()));
     }
   }
-  c.propagate_rewrite.clear();
-  c.propagate_rewritten = false;
-  c.propagate_prevented = false;
+  c.propagate_rewrite = std::move(outer_rewrite);
+  c.propagate_rewritten = outer_rewritten;
+  c.propagate_prevented = outer_prevented;
 
   cmd->calls++;
   cmd->usec += uint64_t(duration);
-  if (stats_.total_error_replies != errors_before) cmd->failed_calls++;
+  if (!c.has(kClientBlocked)) RecordCommandLatency(*this, *cmd, duration);
+  // A command failed if it replied an error itself; errors of the commands it ran (EXEC's
+  // queue) count for those commands only.
+  uint64_t errors = stats_.total_error_replies - errors_before;
+  if (errors > nested_errors_ - nested_before) cmd->failed_calls++;
+  if (nested) nested_errors_ += errors;
   stats_.commands_processed++;
   c.last_cmd = cmd->fullname;
 

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "common/util/log.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace {
@@ -63,6 +64,13 @@ struct Signals {
 void OnSignal(uv_signal_t* h, int signum) noexcept {
   auto* server = static_cast<ember::Server*>(h->data);
   spdlog::warn("Received {} scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  // Saves first when save points are configured; a failed save keeps the server running.
+  if (!ember::PrepareForShutdown(*server, false, false, false)) {
+    spdlog::warn(
+        "SIGTERM received but errors trying to shut down the server, check the logs for more "
+        "information");
+    return;
+  }
   server->RequestShutdown();
 }
 
@@ -117,6 +125,10 @@ int main(int argc, char** argv) {
     if (pf) pf << getpid() << "\n";
   }
   spdlog::info("Server initialized");
+  if (!ember::LoadDataFromDisk(*server)) {
+    spdlog::shutdown();
+    return 1;
+  }
   spdlog::info("Ready to accept connections");
 
   Signals sigs;
@@ -128,8 +140,7 @@ int main(int argc, char** argv) {
   uv_unref(reinterpret_cast<uv_handle_t*>(&sigs.term));
   uv_unref(reinterpret_cast<uv_handle_t*>(&sigs.intr));
 
-  server->Run();
-  spdlog::warn("User requested shutdown...");
+  server->Run();  // SHUTDOWN and the signals logged "User requested shutdown..." and saved
   if (!cfg.pidfile.empty()) unlink(cfg.pidfile.c_str());
   spdlog::warn("Ember is now ready to exit, bye bye...");
   spdlog::shutdown();

@@ -61,13 +61,15 @@ void Server::FeedReplicationStream(int dbid, const std::vector<std::string>& arg
   }
 }
 
+void Server::ChangeReplicationId() {
+  static const char* hex = "0123456789abcdef";
+  std::random_device rd;
+  replid_.resize(40);
+  for (auto& ch : replid_) ch = hex[rd() & 15];
+}
+
 Status Server::AttachReplica(Client& c, bool psync) {
   if (c.has(kClientReplica)) return Status::OK();
-  if (replid_.empty()) {
-    static const char* hex = "0123456789abcdef";
-    replid_.resize(40);
-    for (auto& ch : replid_) ch = hex[rng_() & 15];
-  }
   RdbWriter w(true);
   w.Header();
   w.Aux("redis-ver", EMBER_REDIS_COMPAT_VERSION);
@@ -100,6 +102,7 @@ Status Server::AttachReplica(Client& c, bool psync) {
   c.out().append(rdb);
   c.set(kClientReplica);
   c.set(kClientReplicaOnline);
+  if (replicas_.empty()) last_replica_ping_ms_ = NowMs();  // first PING one period from now
   replicas_.push_back(&c);
   repl_seldb_ = -1;  // the stream starts with a SELECT
   spdlog::info("Synchronization with replica {} succeeded",

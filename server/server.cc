@@ -12,6 +12,8 @@
 #include "common/util/hash.h"
 #include "common/util/memory.h"
 #include "common/util/strings.h"
+#include "server/persistence.h"
+#include "server/pubsub.h"
 
 namespace ember {
 namespace {
@@ -54,6 +56,7 @@ struct ListenerData {
 
 Server::Server(uv_loop_t* loop) : loop_(loop), rng_(std::random_device{}()) {
   run_id = RandomHex(40);
+  ChangeReplicationId();
   std::random_device rd;
   SetHashSeed((uint64_t(rd()) << 32) | rd());
   stats_.start_time_ms = NowMs();
@@ -72,14 +75,18 @@ void Server::Init() {
   blocking_ = std::make_unique<BlockingKeys>(this);
   for (int i = 0; i < int(config_.databases); i++) {
     dbs_.push_back(std::make_unique<Db>(i));
-    // Any new key may be one a client is blocked on (LPUSH, RENAME, MOVE, COPY, SORT STORE...).
+    // As Redis's dbAdd: every new key (SET, LPUSH, RENAME, MOVE, COPY, SORT STORE...) gets a
+    // "new" event and may be one a client is blocked on.
     dbs_.back()->set_key_added_hook(
         [](void* ctx, int db, std::string_view key) {
-          static_cast<BlockingKeys*>(ctx)->SignalKeyReady(db, key);
+          auto* s = static_cast<Server*>(ctx);
+          if (!s->loading) s->NotifyKeyspaceEvent(kNotifyNew, "new", key, db);
+          s->blocking().SignalKeyReady(db, key);
         },
-        blocking_.get());
+        this);
   }
   RegisterAllCommands(&commands_);
+  InitPersistence(*this);
   ApplyConfig();
   config_.OnApply("maxmemory-policy", [this] {
     ApplyConfig();
@@ -241,6 +248,7 @@ Client* Server::CreateClient(Connection* conn) {
 void Server::FreeClient(Client* c) {
   if (current_client_ == c) current_client_ = nullptr;
   UnwatchAll(*c);
+  PubsubUnsubscribeAll(*c);
   if (blocking_) blocking_->Unblock(*c);
   replicas_.erase(std::remove(replicas_.begin(), replicas_.end(), c), replicas_.end());
   closing_.erase(std::remove(closing_.begin(), closing_.end(), c), closing_.end());
@@ -302,6 +310,7 @@ void Server::Cron() {
     FeedReplicationStream(-1, {"PING"});
   }
   ClientsCron();
+  PersistenceCron(*this);  // BGSAVE child, save points
   if (active_expire_enabled) ActiveExpireCycle(false);
   for (auto& db : dbs_) {
     db->ShrinkIfNeeded();
@@ -320,8 +329,8 @@ void Server::ClientsCron() {
       to_close.push_back(c);
       continue;
     }
-    // Idle query buffers are given back, as Redis does after 2 seconds.
-    if (now - c->last_interaction_ms > 2000) c->ShrinkQueryBuffer();
+    // Query buffers are given back after 2 idle seconds, or shrunk to recent use.
+    c->ShrinkQueryBuffer(now - c->last_interaction_ms > 2000);
     // Paused clients retry their pending request.
     if (c->has(kClientInPause) && !ClientsArePaused(nullptr)) {
       c->clear(kClientInPause);
@@ -476,10 +485,16 @@ Entry* Server::LookupWrite(Client& c, std::string_view key) {
   return e;
 }
 
-void Server::SignalModifiedKey(Db& db, std::string_view key) { TouchWatchedKey(db.id(), key); }
+void Server::SignalModifiedKey(Db& db, std::string_view key) {
+  TouchWatchedKey(db.id(), key);
+  // Clients blocked on the key re-check it (a deleted stream answers XREADGROUP waiters).
+  blocking_->SignalKeyReady(db.id(), key);
+}
 
 void Server::NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key,
-                                 int dbid) {}
+                                 int dbid) {
+  PubsubNotifyKeyspaceEvent(*this, type, event, key, dbid);
+}
 
 bool Server::DeleteKey(Db& db, std::string_view key) {
   if (!db.Delete(key)) return false;

@@ -118,6 +118,8 @@ class Server {
   // Full resynchronization of a replica: RDB snapshot, then the live stream.
   Status AttachReplica(Client& c, bool psync);
   const std::string& replid() const { return replid_; }
+  // A fresh replication id (DEBUG CHANGE-REPL-ID, and later failover).
+  void ChangeReplicationId();
   int64_t master_repl_offset() const { return master_repl_offset_; }
   const std::vector<Client*>& replicas() const { return replicas_; }
 
@@ -224,6 +226,7 @@ class Server {
   int64_t master_repl_offset_ = 0;
   int repl_seldb_ = -1;
   int64_t last_replica_ping_ms_ = 0;
+  uint64_t nested_errors_ = 0;  // error replies produced by nested calls (EXEC's commands)
 
   uv_timer_t cron_timer_;
   uv_prepare_t before_sleep_;

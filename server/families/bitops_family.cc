@@ -42,8 +42,7 @@ inline uint64_t ToBigEndian(uint64_t w) {
 
 // Number of set bits in p[0, n). Compiled twice: with the POPCNT instruction where the CPU has
 // it, and portably otherwise; the loader picks one at startup.
-__attribute__((target_clones("popcnt", "default"))) uint64_t PopCount(const uint8_t* p,
-                                                                      size_t n) {
+__attribute__((target_clones("popcnt", "default"))) uint64_t PopCount(const uint8_t* p, size_t n) {
   uint64_t a = 0, b = 0, c = 0, d = 0;
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
@@ -334,7 +333,7 @@ void CombineInto(uint8_t* dst, const uint8_t* src, size_t n, BitOp op) {
     memcpy(dst + i, &a, sizeof(a));
   }
   for (; i < n; i++) {
-    dst[i] = op == BitOp::kAnd ? uint8_t(dst[i] & src[i])
+    dst[i] = op == BitOp::kAnd  ? uint8_t(dst[i] & src[i])
              : op == BitOp::kOr ? uint8_t(dst[i] | src[i])
                                 : uint8_t(dst[i] ^ src[i]);
   }
@@ -418,9 +417,9 @@ struct FieldCmd {
   FieldOp op;
   Overflow overflow;
   bool is_signed;
-  int bits;          // 1..64 signed, 1..63 unsigned
-  uint64_t offset;   // in bits
-  int64_t value;     // SET value or INCRBY increment
+  int bits;         // 1..64 signed, 1..63 unsigned
+  uint64_t offset;  // in bits
+  int64_t value;    // SET value or INCRBY increment
 };
 
 // "i<1-64>" or "u<1-63>". As Redis, the width ends at the first NUL byte.
@@ -542,6 +541,8 @@ bool FitField(__int128 sum, bool is_signed, int bits, Overflow mode, uint64_t* o
   return false;
 }
 
+// Two passes over the arguments instead of a list of parsed operations: the first validates
+// them and finds the reply length and the farthest bit written, the second executes.
 void BitFieldGeneric(Client& c, CmdArgs args, bool read_only_cmd) {
   size_t nops = 0;
   bool writes = false;

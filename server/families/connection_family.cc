@@ -16,6 +16,7 @@
 #include "server/client.h"
 #include "server/command.h"
 #include "server/families/families.h"
+#include "server/pubsub.h"
 #include "server/server.h"
 
 #ifndef EMBER_REDIS_COMPAT_VERSION
@@ -46,8 +47,8 @@ constexpr std::string_view kDefaultUser = "default";
 constexpr size_t kReplyChunkBytes = 16 * 1024;
 
 // ---- State owned by other families ----
-// Subscriptions belong to the pub/sub family and queued commands to MULTI. Until those exist a
-// client never has any; these functions are the only places this file reads or clears them.
+// Subscriptions belong to the pub/sub family (server/pubsub.h) and queued commands to MULTI;
+// these functions are the only places this file reads or clears them.
 
 struct SessionCounts {
   int64_t channels = 0;
@@ -58,12 +59,15 @@ struct SessionCounts {
 };
 
 SessionCounts CountsOf(const Client& c) {
-  (void)c;
-  return SessionCounts{};
+  SessionCounts counts;
+  counts.channels = int64_t(c.pubsub_channels.size());
+  counts.patterns = int64_t(c.pubsub_patterns.size());
+  counts.shard_channels = int64_t(c.pubsub_shard_channels.size());
+  return counts;
 }
 
 // RESET: leaves every channel, shard channel and pattern without notifying the client.
-void UnsubscribeAllSilently(Client& c) { c.clear(kClientPubsub); }
+void UnsubscribeAllSilently(Client& c) { PubsubUnsubscribeAll(c); }
 
 // RESET: as DISCARD (also forgets WATCHed keys).
 void DiscardTransaction(Client& c) { c.clear(kClientMulti | kClientDirtyExec); }

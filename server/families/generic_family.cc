@@ -18,6 +18,7 @@
 #include "server/command.h"
 #include "server/families/families.h"
 #include "server/families/value_copy.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace ember {
@@ -94,7 +95,7 @@ void DelGeneric(Client& c, CmdArgs args) {
     // An expired key goes as an expiry, not as a deletion by this command.
     if (s.ExpireIfNeeded(db, e)) continue;
     if (s.DeleteKey(db, args[i])) {
-      s.NotifyKeyspaceEvent(0, "del", args[i], db.id());
+      s.NotifyKeyspaceEvent(kNotifyGeneric, "del", args[i], db.id());
       s.dirty++;
       deleted++;
     }
@@ -156,12 +157,11 @@ void RenameGeneric(Client& c, CmdArgs args, bool nx) {
   Entry* old = db.Detach(from, &when);
   Entry* e = RekeyEntry(old, to);
   AddKeepingAccess(db, e);
-  s.NotifyKeyspaceEvent(0, "new", to, db.id());
   if (when != -1) db.SetExpire(e, when);
   s.SignalModifiedKey(db, from);
   s.SignalModifiedKey(db, to);
-  s.NotifyKeyspaceEvent(0, "rename_from", from, db.id());
-  s.NotifyKeyspaceEvent(0, "rename_to", to, db.id());
+  s.NotifyKeyspaceEvent(kNotifyGeneric, "rename_from", from, db.id());
+  s.NotifyKeyspaceEvent(kNotifyGeneric, "rename_to", to, db.id());
   s.dirty++;
   if (nx) {
     c.reply().Integer(1);
@@ -196,12 +196,11 @@ void CmdMove(Client& c, CmdArgs args) {
   int64_t when;
   Entry* e = src.Detach(key, &when);
   AddKeepingAccess(dst, e);
-  s.NotifyKeyspaceEvent(0, "new", key, dst.id());
   if (when != -1) dst.SetExpire(e, when);
   s.SignalModifiedKey(src, key);
   s.SignalModifiedKey(dst, key);
-  s.NotifyKeyspaceEvent(0, "move_from", key, src.id());
-  s.NotifyKeyspaceEvent(0, "move_to", key, dst.id());
+  s.NotifyKeyspaceEvent(kNotifyGeneric, "move_from", key, src.id());
+  s.NotifyKeyspaceEvent(kNotifyGeneric, "move_to", key, dst.id());
   s.dirty++;
   c.reply().Integer(1);
 }
@@ -253,10 +252,9 @@ void CmdCopy(Client& c, CmdArgs args) {
   }
   if (remove_dst) dst->Delete(newkey);
   dst->Add(copy);
-  s.NotifyKeyspaceEvent(0, "new", newkey, dst->id());
   if (when != -1) dst->SetExpire(copy, when);
   s.SignalModifiedKey(*dst, newkey);
-  s.NotifyKeyspaceEvent(0, "copy_to", newkey, dst->id());
+  s.NotifyKeyspaceEvent(kNotifyGeneric, "copy_to", newkey, dst->id());
   s.dirty++;
   c.reply().Integer(1);
 }
@@ -349,15 +347,18 @@ void ExpireGeneric(Client& c, CmdArgs args, bool relative, bool seconds) {
   if (when <= now && !s.loading) {
     s.DeleteKey(db, key);
     s.dirty++;
-    s.NotifyKeyspaceEvent(0, "del", key, db.id());
+    s.NotifyKeyspaceEvent(kNotifyGeneric, "del", key, db.id());
+    c.RewritePropagation({s.config().lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(key)});
     c.reply().Integer(1);
     return;
   }
   db.SetExpire(e, when);
   c.reply().Integer(1);
   s.SignalModifiedKey(db, key);
-  s.NotifyKeyspaceEvent(0, "expire", key, db.id());
+  s.NotifyKeyspaceEvent(kNotifyGeneric, "expire", key, db.id());
   s.dirty++;
+  // Replicas and the AOF get an absolute time in milliseconds, whatever the client sent.
+  c.RewritePropagation({"PEXPIREAT", std::string(key), std::to_string(when)});
 }
 
 void CmdExpire(Client& c, CmdArgs args) { ExpireGeneric(c, args, true, true); }
@@ -394,7 +395,7 @@ void CmdPersist(Client& c, CmdArgs args) {
     return;
   }
   s.SignalModifiedKey(c.db(), args[1]);
-  s.NotifyKeyspaceEvent(0, "persist", args[1], c.db().id());
+  s.NotifyKeyspaceEvent(kNotifyGeneric, "persist", args[1], c.db().id());
   c.reply().Integer(1);
   s.dirty++;
 }
@@ -550,6 +551,7 @@ void CmdFlushDb(Client& c, CmdArgs args) {
   c.server().TouchWatchedKeysInDb(c.db_index());
   int64_t removed = int64_t(db.size());
   db.Clear();
+  c.server().blocking().SignalAllKeys(db);
   c.server().dirty += removed;
   c.reply().Ok();
 }
@@ -563,12 +565,12 @@ void CmdFlushAll(Client& c, CmdArgs args) {
     removed += int64_t(db.size());
     s.TouchWatchedKeysInDb(i);
     db.Clear();
+    s.blocking().SignalAllKeys(db);
   }
   s.dirty += removed;
-  // With save points configured Redis writes an (empty) RDB right away, which resets the
-  // change counter.
-  // TODO(persistence): kill a running RDB child and call the foreground save here.
-  if (!s.config().save.empty()) s.dirty = 0;
+  // A running BGSAVE is stopped; with save points configured the (empty) RDB is written
+  // right away, which resets the change counter.
+  FlushAllResetRdb(s);
   c.reply().Ok();
 }
 
@@ -586,8 +588,8 @@ void CmdSwapDb(Client& c, CmdArgs args) {
     s.TouchWatchedKeysInDb(id2, &s.db(id1));
     s.db(id1).Swap(s.db(id2));
     // Clients blocked on keys that exist after the swap can be served now.
-    s.blocking().SignalExistingKeys(s.db(id1));
-    s.blocking().SignalExistingKeys(s.db(id2));
+    s.blocking().SignalAllKeys(s.db(id1));
+    s.blocking().SignalAllKeys(s.db(id2));
   }
   s.dirty++;
   c.reply().Ok();

@@ -17,6 +17,10 @@ void RegisterAllCommands(CommandTable* t) {
   RegisterListFamily(t);
   RegisterScriptingFamily(t);
   RegisterBitopsFamily(t);
+  RegisterPersistenceFamily(t);
+  RegisterStreamFamily(t);
+  RegisterPubsubFamily(t);
+  RegisterSortFamily(t);
 }
 
 }  // namespace ember

@@ -25,7 +25,8 @@ using scripting::Scripting;
 constexpr std::string_view kNoScriptError = "-NOSCRIPT No matching script. Please use EVAL.";
 constexpr int64_t kFunctionLoadTimeoutMs = 500;
 
-void ReplyHelpLines(Client& c, std::string_view cmd, std::initializer_list<std::string_view> lines) {
+void ReplyHelpLines(Client& c, std::string_view cmd,
+                    std::initializer_list<std::string_view> lines) {
   ReplyBuilder& r = c.reply();
   r.ArrayHeader(int64_t(lines.size()) + 3);
   r.SimpleString(ToUpper(cmd) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
@@ -35,9 +36,9 @@ void ReplyHelpLines(Client& c, std::string_view cmd, std::initializer_list<std::
 }
 
 void ReplySubcommandSyntaxError(Client& c, CmdArgs args) {
-  c.reply().Error(fmt::format(
-      "unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-      args[1].substr(0, 128), ToUpper(args[0])));
+  c.reply().Error(
+      fmt::format("unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+                  args[1].substr(0, 128), ToUpper(args[0])));
 }
 
 // Parses numkeys and checks it against the arguments. `bad_number` is the error for a
@@ -102,22 +103,19 @@ void CmdEvalshaRo(Client& c, CmdArgs args) { EvalGeneric(c, args, true, true); }
 // ---- SCRIPT ----
 
 void CmdScriptHelp(Client& c, CmdArgs args) {
-  ReplyHelpLines(c, args[0],
-                 {"DEBUG (YES|SYNC|NO)",
-                  "    Set the debug mode for subsequent scripts executed.",
-                  "EXISTS <sha1> [<sha1> ...]",
-                  "    Return information about the existence of the scripts in the script cache.",
-                  "FLUSH [ASYNC|SYNC]",
-                  "    Flush the Lua scripts cache. Very dangerous on replicas.",
-                  "    When called without the optional mode argument, the behavior is determined "
-                  "by the",
-                  "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-                  "    * ASYNC: Asynchronously flush the scripts cache.",
-                  "    * SYNC: Synchronously flush the scripts cache.",
-                  "KILL",
-                  "    Kill the currently executing Lua script.",
-                  "LOAD <script>",
-                  "    Load a script into the scripts cache without executing it."});
+  ReplyHelpLines(
+      c, args[0],
+      {"DEBUG (YES|SYNC|NO)", "    Set the debug mode for subsequent scripts executed.",
+       "EXISTS <sha1> [<sha1> ...]",
+       "    Return information about the existence of the scripts in the script cache.",
+       "FLUSH [ASYNC|SYNC]", "    Flush the Lua scripts cache. Very dangerous on replicas.",
+       "    When called without the optional mode argument, the behavior is determined "
+       "by the",
+       "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+       "    * ASYNC: Asynchronously flush the scripts cache.",
+       "    * SYNC: Synchronously flush the scripts cache.", "KILL",
+       "    Kill the currently executing Lua script.", "LOAD <script>",
+       "    Load a script into the scripts cache without executing it."});
 }
 
 void CmdScriptFlush(Client& c, CmdArgs args) {
@@ -175,8 +173,7 @@ void FcallGeneric(Client& c, CmdArgs args, bool ro) {
   int64_t numkeys;
   if (!ParseNumKeys(c, args, "Bad number of keys provided", &numkeys)) return;
   RunContext ctx;
-  if (!scripting::PrepareForRun(&ctx, s, c, sc.function_client(), f->name, f->flags, ro,
-                                false)) {
+  if (!scripting::PrepareForRun(&ctx, s, c, sc.function_client(), f->name, f->flags, ro, false)) {
     return;
   }
   CmdArgs keys = args.subspan(3, size_t(numkeys));

@@ -34,6 +34,7 @@
 #include "common/storage/lru.h"
 #include "common/storage/quicklist.h"
 #include "common/storage/set_table.h"
+#include "common/storage/stream.h"
 #include "common/storage/zset.h"
 #include "common/util/clock.h"
 #include "common/util/memory.h"
@@ -42,6 +43,8 @@
 #include "server/command.h"
 #include "server/config.h"
 #include "server/families/families.h"
+#include "server/persistence.h"
+#include "server/pubsub.h"
 #include "server/server.h"
 
 #ifndef EMBER_VERSION
@@ -120,24 +123,8 @@ std::string SafeInfoString(std::string_view s) {
   return out;
 }
 
-std::string RandomHex40() {
-  static const char* kHex = "0123456789abcdef";
-  std::random_device rd;
-  std::string s(40, '0');
-  for (char& ch : s) ch = kHex[rd() & 15];
-  return s;
-}
 
-// The master replication id INFO shows. The server creates its id when the first replica
-// attaches; until then (Redis has one from startup) a per-process id stands in, which DEBUG
-// CHANGE-REPL-ID renews.
-std::string& FallbackReplId() {
-  static std::string id = RandomHex40();
-  return id;
-}
-const std::string& MasterReplId(Server& s) {
-  return s.replid().empty() ? FallbackReplId() : s.replid();
-}
+const std::string& MasterReplId(Server& s) { return s.replid(); }
 
 // --------------------------------------------------------------------------------------
 // Instantaneous metrics. Redis samples every 100 ms from its cron; with no cron hook here,
@@ -518,42 +505,7 @@ void InfoMemory(Server& s, std::string* out) {
       mh.rss_extra_bytes, mh.total_frag, mh.total_frag_bytes, mh.clients_slaves, mh.clients_normal);
 }
 
-void InfoPersistence(Server& s, std::string* out) {
-  // No RDB/AOF yet: nothing is ever saved, rewritten or forked.
-  Appendf(out,
-          "# Persistence\r\n"
-          "loading:{}\r\n"
-          "async_loading:0\r\n"
-          "current_cow_peak:0\r\n"
-          "current_cow_size:0\r\n"
-          "current_cow_size_age:0\r\n"
-          "current_fork_perc:0.00\r\n"
-          "current_save_keys_processed:0\r\n"
-          "current_save_keys_total:0\r\n"
-          "rdb_changes_since_last_save:{}\r\n"
-          "rdb_bgsave_in_progress:0\r\n"
-          "rdb_last_save_time:{}\r\n"
-          "rdb_last_bgsave_status:ok\r\n"
-          "rdb_last_bgsave_time_sec:-1\r\n"
-          "rdb_current_bgsave_time_sec:-1\r\n"
-          "rdb_saves:0\r\n"
-          "rdb_last_cow_size:0\r\n"
-          "rdb_last_load_keys_expired:0\r\n"
-          "rdb_last_load_keys_loaded:0\r\n"
-          "aof_enabled:0\r\n"
-          "aof_rewrite_in_progress:0\r\n"
-          "aof_rewrite_scheduled:0\r\n"
-          "aof_last_rewrite_time_sec:-1\r\n"
-          "aof_current_rewrite_time_sec:-1\r\n"
-          "aof_last_bgrewrite_status:ok\r\n"
-          "aof_rewrites:0\r\n"
-          "aof_rewrites_consecutive_failures:0\r\n"
-          "aof_last_write_status:ok\r\n"
-          "aof_last_cow_size:0\r\n"
-          "module_fork_in_progress:0\r\n"
-          "module_fork_last_cow_size:0\r\n",
-          s.loading ? 1 : 0, s.dirty, s.lastsave_s);
-}
+void InfoPersistence(Server& s, std::string* out) { AppendPersistenceInfo(s, out); }
 
 void InfoStats(Server& s, std::string* out) {
   const Stats& st = s.stats();
@@ -589,13 +541,14 @@ void InfoStats(Server& s, std::string* out) {
           st.net_output_bytes, float(inst.in_kbps), float(inst.out_kbps), st.rejected_connections,
           st.expired_keys, double(st.expired_stale_perc), st.expired_time_cap_reached,
           st.evicted_keys, st.keyspace_hits, st.keyspace_misses);
+  PubsubTotals pubsub = PubsubServerTotals(s);
   Appendf(out,
-          "pubsub_channels:0\r\n"
-          "pubsub_patterns:0\r\n"
-          "pubsubshard_channels:0\r\n"
+          "pubsub_channels:{}\r\n"
+          "pubsub_patterns:{}\r\n"
+          "pubsubshard_channels:{}\r\n"
           "latest_fork_usec:0\r\n"
           "total_forks:0\r\n"
-          "migrate_cached_sockets:0\r\n"
+          "migrate_cached_sockets:{}\r\n"
           "slave_expires_tracked_keys:0\r\n"
           "active_defrag_hits:0\r\n"
           "active_defrag_misses:0\r\n"
@@ -615,7 +568,9 @@ void InfoStats(Server& s, std::string* out) {
           "io_threaded_writes_processed:0\r\n"
           "reply_buffer_shrinks:0\r\n"
           "reply_buffer_expands:0\r\n",
-          st.unexpected_error_replies, st.total_error_replies, st.io_reads, st.io_writes);
+          pubsub.channels, pubsub.patterns, pubsub.shard_channels, MigrateCachedSockets(),
+          st.unexpected_error_replies,
+          st.total_error_replies, st.io_reads, st.io_writes);
 }
 
 void InfoReplication(Server& s, std::string* out) {
@@ -770,7 +725,8 @@ void ConfigSetCmd(Client& c, CmdArgs args) {
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   pairs.reserve((args.size() - 2) / 2);
   for (size_t i = 2; i + 1 < args.size(); i += 2) pairs.emplace_back(args[i], args[i + 1]);
-  Status st = c.server().config().Set(pairs);
+  bool local = c.has(kClientFake) || (c.conn() && c.conn()->is_loopback());
+  Status st = c.server().config().Set(pairs, local, c.server().loading);
   if (st.ok()) {
     c.reply().Ok();
     return;
@@ -1600,8 +1556,11 @@ void ShutdownCmd(Client& c, CmdArgs args) {
     ReplyErr(c, "SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
     return;
   }
-  // Persistence is not implemented yet: SAVE (and configured save points) write nothing.
-  // main() logs the shutdown once the loop has stopped.
+  // Saves when asked to, or when save points are configured and NOSAVE is not given.
+  if (!PrepareForShutdown(c.server(), save, nosave, force)) {
+    c.reply().Error("Errors trying to SHUTDOWN. Check logs.");
+    return;
+  }
   c.server().RequestShutdown();
   // No reply: the process exits and the connection closes.
 }
@@ -1681,8 +1640,25 @@ void DigestEntry(Db& db, Entry* e, unsigned char digest[20]) {
         XorDigest(digest, d, 20);
       });
       break;
+    case ObjType::kStream: {
+      // Entries in order: "<ms>.<seq>", then each field and value (groups do not count).
+      Stream::Iterator it(static_cast<Stream*>(e->v.ptr), nullptr, nullptr, false);
+      StreamID id;
+      int64_t numfields;
+      while (it.Next(&id, &numfields)) {
+        std::string itemid = std::to_string(id.ms) + "." + std::to_string(id.seq);
+        MixDigest(digest, itemid.data(), itemid.size());
+        while (numfields-- > 0) {
+          std::string_view f, v;
+          it.Field(&f, &v);
+          MixDigest(digest, f.data(), f.size());
+          MixDigest(digest, v.data(), v.size());
+        }
+      }
+      break;
+    }
     default:
-      break;  // streams and modules: not implemented yet, only the type code counts
+      break;  // modules: only the type code counts
   }
   if (e->has_expire() && db.GetExpire(e) != -1) XorDigest(digest, "!!expire!!", 10);
 }
@@ -2113,7 +2089,13 @@ void DebugCmd(Client& c, CmdArgs args) {
         return;
       }
     }
-    ReplyErr(c, "DEBUG RELOAD requires persistence, not yet available in Ember");
+    bool merge = false, noflush = false, nosave = false;
+    for (size_t j = 2; j < argc; j++) {
+      merge |= EqualsIgnoreCase(args[j], "merge");
+      noflush |= EqualsIgnoreCase(args[j], "noflush");
+      nosave |= EqualsIgnoreCase(args[j], "nosave");
+    }
+    DebugReload(c, merge, noflush, nosave);
   } else if (is("loadaof")) {
     ReplyErr(c, "DEBUG LOADAOF requires persistence, not yet available in Ember");
   } else if (is("object") && argc == 3) {
@@ -2208,7 +2190,7 @@ void DebugCmd(Client& c, CmdArgs args) {
     }
   } else if (is("change-repl-id") && argc == 2) {
     spdlog::warn("Changing replication IDs after receiving DEBUG change-repl-id");
-    FallbackReplId() = RandomHex40();  // the server's own id (once created) has no setter
+    c.server().ChangeReplicationId();
     r.Ok();
   } else if (is("stringmatch-test") && argc == 2) {
     StringmatchFuzz();
@@ -2286,6 +2268,13 @@ std::string Server::InfoString(const std::vector<std::string>& sections, bool al
   return info;
 }
 
+void TimeCmd(Client& c, CmdArgs) {
+  int64_t us = NowUs();
+  c.reply().ArrayHeader(2);
+  c.reply().Bulk(std::to_string(us / 1000000));
+  c.reply().Bulk(std::to_string(us % 1000000));
+}
+
 void RecordCommandLatency(Server& s, const Command& cmd, int64_t duration_us) {
   if (!s.config().latency_tracking) return;
   g_latency_recorded = true;
@@ -2297,6 +2286,7 @@ void RegisterServerFamily(CommandTable* t) {
   AllHistograms().erase(t);  // a new table (possibly at a reused address)
 
   t->Register("info", InfoCmd);
+  t->Register("time", TimeCmd);
 
   t->Register("config|get", ConfigGetCmd);
   t->Register("config|set", ConfigSetCmd);

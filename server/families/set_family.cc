@@ -215,8 +215,7 @@ bool LookupSetWrite(Client& c, std::string_view key, Entry** out) {
 // Adds a new set entry under `key` (absent) holding `v`.
 Entry* AddSetKey(Client& c, std::string_view key, const SetValue& v) {
   Entry* e = Entry::NewObject(key, ObjType::kSet, v.enc, v.ptr);
-  c.db().Add(e);
-  c.server().NotifyKeyspaceEvent(kNotifyNew, "new", key, c.db_index());
+  c.db().Add(e);  // the "new" event comes from Db::Add's hook
   return e;
 }
 
@@ -604,9 +603,8 @@ void StoreResult(Client& c, std::string_view dst, const SetValue& v, std::string
   Db& db = c.db();
   size_t n = SetSize(v);
   if (n > 0) {
-    bool existed = s.LookupWrite(c, dst) != nullptr;
+    s.LookupWrite(c, dst);  // expires a stale destination first, as Redis's setKey
     db.Set(Entry::NewObject(dst, ObjType::kSet, v.enc, v.ptr), /*keep_ttl=*/false);
-    if (!existed) s.NotifyKeyspaceEvent(kNotifyNew, "new", dst, c.db_index());
     s.SignalModifiedKey(db, dst);
     c.reply().Integer(int64_t(n));
     s.NotifyKeyspaceEvent(kNotifySet, event, dst, c.db_index());

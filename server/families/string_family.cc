@@ -285,8 +285,11 @@ void CmdStrlen(Client& c, CmdArgs args) {
   c.reply().Integer(e ? int64_t(e->StringLength()) : 0);
 }
 
-bool CheckStringLength(Client& c, int64_t size) {
-  if (!c.has(kClientMaster) && size > c.server().config().proto_max_bulk_len) {
+// True if a string of size + append bytes is allowed (the sum may overflow: that is too big).
+bool CheckStringLength(Client& c, int64_t size, int64_t append) {
+  int64_t total;
+  bool overflow = __builtin_add_overflow(size, append, &total);
+  if (!c.has(kClientMaster) && (overflow || total > c.server().config().proto_max_bulk_len)) {
     c.reply().Error("string exceeds maximum allowed size (proto-max-bulk-len)");
     return false;
   }
@@ -306,7 +309,7 @@ void CmdAppend(Client& c, CmdArgs args) {
       return;
     }
     total = e->StringLength() + args[2].size();
-    if (!CheckStringLength(c, int64_t(total))) return;
+    if (!CheckStringLength(c, int64_t(e->StringLength()), int64_t(args[2].size()))) return;
     RawString* r = RawString::Reserve(MakeRaw(e), total);
     memcpy(r->data + r->len, args[2].data(), args[2].size());
     r->len = total;
@@ -333,7 +336,7 @@ void CmdSetRange(Client& c, CmdArgs args) {
       c.reply().Integer(0);
       return;
     }
-    if (!CheckStringLength(c, offset + int64_t(value.size()))) return;
+    if (!CheckStringLength(c, offset, int64_t(value.size()))) return;
     RawString* r = RawString::Create({}, size_t(offset) + value.size());
     memset(r->data, 0, size_t(offset));
     memcpy(r->data + offset, value.data(), value.size());
@@ -349,7 +352,7 @@ void CmdSetRange(Client& c, CmdArgs args) {
       c.reply().Integer(int64_t(olen));
       return;
     }
-    if (!CheckStringLength(c, offset + int64_t(value.size()))) return;
+    if (!CheckStringLength(c, offset, int64_t(value.size()))) return;
     size_t need = std::max(olen, size_t(offset) + value.size());
     RawString* r = RawString::Reserve(MakeRaw(e), need);
     if (size_t(offset) > r->len) memset(r->data + r->len, 0, size_t(offset) - r->len);

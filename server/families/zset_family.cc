@@ -71,13 +71,9 @@ bool CheckZset(Client& c, Entry* e) {
   return true;
 }
 
-// Adds a new sorted set entry (its key absent) as Redis's dbAdd: "new" event and wakes the
-// clients blocked on the key.
-void AddZsetKey(Client& c, Entry* e) {
-  c.db().Add(e);
-  c.server().NotifyKeyspaceEvent(kNotifyNew, "new", e->key(), c.db_index());
-  c.server().blocking().SignalKeyReady(c.db_index(), e->key());
-}
+// Adds a new sorted set entry (its key absent). Db::Add's hook sends the "new" event and
+// wakes the clients blocked on the key, as Redis's dbAdd.
+void AddZsetKey(Client& c, Entry* e) { c.db().Add(e); }
 
 // Deletes a key that became empty, with its "del" event.
 void DeleteEmptyKey(Client& c, std::string_view key) {
@@ -92,12 +88,8 @@ void StoreResult(Client& c, std::string_view dst, Entry* fresh, std::string_view
   Db& db = c.db();
   size_t n = zset::Length(fresh);
   if (n > 0) {
-    bool existed = s.LookupWrite(c, dst) != nullptr;
+    s.LookupWrite(c, dst);  // expires a stale destination first, as Redis's setKey
     db.Set(fresh, /*keep_ttl=*/false);
-    if (!existed) {
-      s.NotifyKeyspaceEvent(kNotifyNew, "new", dst, c.db_index());
-      s.blocking().SignalKeyReady(c.db_index(), dst);
-    }
     s.SignalModifiedKey(db, dst);
     c.reply().Integer(int64_t(n));
     s.NotifyKeyspaceEvent(kNotifyZset, event, dst, c.db_index());

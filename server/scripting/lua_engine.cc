@@ -200,10 +200,10 @@ void PushProtected(lua_State* L, int idx) {
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     if (lua_type(L, -1) == LUA_TTABLE) {
-      PushProtected(L, -1);   // key value proxy
-      lua_pushvalue(L, -3);   // key value proxy key
-      lua_insert(L, -2);      // key value key proxy
-      lua_rawset(L, idx);     // key value
+      PushProtected(L, -1);  // key value proxy
+      lua_pushvalue(L, -3);  // key value proxy key
+      lua_insert(L, -2);     // key value key proxy
+      lua_rawset(L, idx);    // key value
     }
     lua_pop(L, 1);
   }
@@ -215,8 +215,8 @@ void PushProtected(lua_State* L, int idx) {
   }
 }
 
-// rawset / setmetatable / table.insert / table.remove / table.sort: refuse proxies, else run
-// the original (upvalue 1).
+// table.insert / table.remove / table.sort / table.setn: refuse proxies, else run the
+// original (upvalue 1).
 int RefuseProxyWrapper(lua_State* L) {
   if (IsProxy(L, 1)) return RaiseReadonly(L);
   int n = lua_gettop(L);
@@ -226,7 +226,7 @@ int RefuseProxyWrapper(lua_State* L) {
   return lua_gettop(L);
 }
 
-// rawget / next / unpack / table.concat / table.getn / table.maxn: look through proxies.
+// table.concat / table.getn / table.maxn: look through proxies.
 int SeeThroughWrapper(lua_State* L) {
   ReplaceProxyWithReal(L, 1);
   int n = lua_gettop(L);
@@ -234,6 +234,62 @@ int SeeThroughWrapper(lua_State* L) {
   lua_insert(L, 1);
   lua_call(L, n, LUA_MULTRET);
   return lua_gettop(L);
+}
+
+// The base functions that bypass metatables, done here (rather than by calling the
+// originals) so that their errors read as the originals' do.
+int Rawset(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 2);
+  luaL_checkany(L, 3);
+  if (IsProxy(L, 1)) return RaiseReadonly(L);
+  lua_settop(L, 3);
+  lua_rawset(L, 1);
+  return 1;
+}
+
+int Rawget(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 2);
+  ReplaceProxyWithReal(L, 1);
+  lua_settop(L, 2);
+  lua_rawget(L, 1);
+  return 1;
+}
+
+int Next(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  ReplaceProxyWithReal(L, 1);
+  lua_settop(L, 2);
+  if (lua_next(L, 1)) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+int Unpack(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  ReplaceProxyWithReal(L, 1);
+  int i = luaL_optint(L, 2, 1);
+  int e = luaL_opt(L, luaL_checkint, 3, int(lua_objlen(L, 1)));
+  if (i > e) return 0;
+  int n = e - i + 1;
+  if (n <= 0 || !lua_checkstack(L, n)) return luaL_error(L, "too many results to unpack");
+  lua_rawgeti(L, 1, i);
+  while (i++ < e) lua_rawgeti(L, 1, i);
+  return n;
+}
+
+int Setmetatable(lua_State* L) {
+  int t = lua_type(L, 2);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_argcheck(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table expected");
+  if (IsProxy(L, 1)) return RaiseReadonly(L);
+  if (luaL_getmetafield(L, 1, "__metatable")) {
+    return luaL_error(L, "cannot change a protected metatable");
+  }
+  lua_settop(L, 2);
+  lua_setmetatable(L, 1);
+  return 1;
 }
 
 // pairs(t): the (wrapped) next, t, nil.
@@ -447,7 +503,9 @@ const char* CollectArguments(lua_State* L, int argc) {
 // Runs the command and leaves its converted reply on the stack. Returns true if that is an
 // error table (from the command or from the checks).
 bool RunRedisCommand(lua_State* L, RunContext* ctx) {
-  std::string err;
+  // Static: a Lua error raised below must not skip a destructor (Lua unwinds with longjmp).
+  static std::string err;
+  err.clear();
   if (!ScriptCall(ctx, CmdArgs(g_argv_views), &err)) {
     PushError(L, err);
     MarkErrorCounted(L);
@@ -575,8 +633,8 @@ int RedisLog(lua_State* L) {
   luaL_pushresult(&b);
   size_t len;
   const char* msg = lua_tolstring(L, -1, &len);
-  static const spdlog::level::level_enum kLevels[] = {
-      spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn};
+  static const spdlog::level::level_enum kLevels[] = {spdlog::level::trace, spdlog::level::debug,
+                                                      spdlog::level::info, spdlog::level::warn};
   spdlog::log(kLevels[level], "{}", std::string_view(msg, len));
   return 0;
 }
@@ -951,8 +1009,11 @@ ErrorInfo ExtractErrorInfo(lua_State* L) {
     info.msg = std::string("ERR ") + lua_tostring(L, -1);
     info.has_msg = true;
   }
+  // Raw reads: this also runs outside any protected call, where a metamethod raising an
+  // error would abort the process.
   auto field = [&](const char* name, std::string* out, bool* has) {
-    lua_getfield(L, -1, name);
+    lua_pushstring(L, name);
+    lua_rawget(L, -2);
     if (lua_isstring(L, -1)) {
       size_t len;
       const char* s = lua_tolstring(L, -1, &len);
@@ -965,7 +1026,8 @@ ErrorInfo ExtractErrorInfo(lua_State* L) {
     field("err", &info.msg, &info.has_msg);
     field("source", &info.source, &info.has_source);
     field("line", &info.line, &info.has_line);
-    lua_getfield(L, -1, "ignore_error_stats_update");
+    lua_pushliteral(L, "ignore_error_stats_update");
+    lua_rawget(L, -2);
     if (lua_isboolean(L, -1)) info.ignore_stats = lua_toboolean(L, -1);
     lua_pop(L, 1);
   }
@@ -1022,9 +1084,7 @@ bool ReplyReader::Value(bool push) {
     case '-':
       if (push) {
         Grow(4);
-        std::string msg = "-";
-        msg.append(line);
-        PushError(L_, msg);
+        PushError(L_, std::string_view(line.data() - 1, line.size() + 1));  // with the '-'
         MarkErrorCounted(L_);
       }
       return true;
@@ -1408,11 +1468,11 @@ void LuaEngine::Setup() {
   // Base functions that would see (or change) what the read-only proxies hide.
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   int g = lua_gettop(L);
-  WrapGlobal(L, g, "rawset", RefuseProxyWrapper);
-  WrapGlobal(L, g, "setmetatable", RefuseProxyWrapper);
-  WrapGlobal(L, g, "rawget", SeeThroughWrapper);
-  WrapGlobal(L, g, "next", SeeThroughWrapper);
-  WrapGlobal(L, g, "unpack", SeeThroughWrapper);
+  SetFunctionField(L, "rawset", Rawset);
+  SetFunctionField(L, "rawget", Rawget);
+  SetFunctionField(L, "next", Next);
+  SetFunctionField(L, "unpack", Unpack);
+  SetFunctionField(L, "setmetatable", Setmetatable);
   lua_getfield(L, g, "next");
   lua_pushcclosure(L, PairsWrapper, 1);
   lua_setfield(L, g, "pairs");
@@ -1527,6 +1587,7 @@ void LuaEngine::CallProtected(RunContext* ctx, int nargs) {
   lua_State* L = L_;
   Client& caller = *ctx->caller;
   // The error handler sits below the function and its arguments.
+  g_call_in_progress = false;  // in case a Lua error unwound a redis.call last time
   int err = lua_pcall(L, nargs, 1, -(nargs + 2));
   static int gc_count = 0;
   if (++gc_count == kGcPeriod) {
@@ -1573,8 +1634,7 @@ bool LuaEngine::CompileScript(std::string_view body, size_t skip, const std::str
   return true;
 }
 
-void LuaEngine::CallScript(RunContext* ctx, const std::string& name, CmdArgs keys,
-                           CmdArgs args) {
+void LuaEngine::CallScript(RunContext* ctx, const std::string& name, CmdArgs keys, CmdArgs args) {
   lua_State* L = L_;
   lua_getfield(L, LUA_REGISTRYINDEX, kErrorHandlerKey);
   lua_getfield(L, LUA_REGISTRYINDEX, name.c_str());
@@ -1590,6 +1650,14 @@ void LuaEngine::CallScript(RunContext* ctx, const std::string& name, CmdArgs key
   lua_pop(L, 1);  // the error handler
   lua_sethook(L, nullptr, 0, 0);
   run_ = nullptr;
+  CheckStack();
+}
+
+void LuaEngine::CheckStack() {
+  if (lua_gettop(L_) != 0) {
+    spdlog::warn("Lua stack not balanced after a script: {} values left", lua_gettop(L_));
+    lua_settop(L_, 0);
+  }
 }
 
 void LuaEngine::CallFunction(RunContext* ctx, int ref, CmdArgs keys, CmdArgs args) {
@@ -1604,12 +1672,13 @@ void LuaEngine::CallFunction(RunContext* ctx, int ref, CmdArgs keys, CmdArgs arg
   lua_pop(L, 1);
   lua_sethook(L, nullptr, 0, 0);
   run_ = nullptr;
+  CheckStack();
 }
 
 void LuaEngine::ReleaseFunction(int ref) { luaL_unref(L_, LUA_REGISTRYINDEX, ref); }
 
-bool LuaEngine::LoadLibrary(std::string_view code, int64_t timeout_ms,
-                            std::vector<Registered>* out, std::string* err) {
+bool LuaEngine::LoadLibrary(std::string_view code, int64_t timeout_ms, std::vector<Registered>* out,
+                            std::string* err) {
   lua_State* L = L_;
   lua_getfield(L, LUA_REGISTRYINDEX, kGlobalsMtKey);
   int mt = lua_gettop(L);
@@ -1645,6 +1714,7 @@ bool LuaEngine::LoadLibrary(std::string_view code, int64_t timeout_ms,
   lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobalsKey);
   lua_setfield(L, mt, "__index");
   lua_pop(L, 1);
+  CheckStack();
   return ok;
 }
 

@@ -45,8 +45,7 @@ class LuaEngine {
   // Compiles an EVAL body (from offset `skip`, after the shebang line) as "@user_script" and
   // keeps it under `name` ("f_<sha1>"). On a syntax error returns false with Redis's
   // "Error compiling script (new function): ..." text in *err.
-  bool CompileScript(std::string_view body, size_t skip, const std::string& name,
-                     std::string* err);
+  bool CompileScript(std::string_view body, size_t skip, const std::string& name, std::string* err);
   // Runs the script kept under `name` with KEYS and ARGV set; writes its reply to the caller.
   void CallScript(RunContext* ctx, const std::string& name, CmdArgs keys, CmdArgs args);
 
@@ -76,6 +75,8 @@ class LuaEngine {
  private:
   void Setup();
   void CallProtected(RunContext* ctx, int nargs);
+  // Every call leaves the Lua stack empty; a leftover is logged and dropped.
+  void CheckStack();
 
   Kind kind_;
   lua_State* L_ = nullptr;

@@ -168,8 +168,9 @@ void PollClient(RunContext* ctx, Client& c, std::vector<char>& buf) {
   c.Flush();
 }
 
-// Redis's processEventsWhileBlocked, reduced to what a busy script needs: other clients'
-// requests are answered (mostly -BUSY). New connections wait for the script to end.
+// Redis's processEventsWhileBlocked, reduced to what a busy script needs: pending replies are
+// written and other clients' requests are answered (mostly -BUSY). New connections wait for
+// the script to end.
 void ProcessEventsWhileBusy(RunContext* ctx) {
   Server& s = *ctx->server;
   std::vector<uint64_t> ids;
@@ -181,6 +182,10 @@ void ProcessEventsWhileBusy(RunContext* ctx) {
     if (it == s.clients().end()) continue;
     Client* c = it->second;
     if (c == ctx->caller || c->conn() == nullptr || c->conn()->closing()) continue;
+    // Replies produced before the script started still wait for the loop's before-sleep
+    // flush: send them now (the caller's are left alone, its command is still running).
+    if (!c->has(kClientCloseAsap) && (!c->out().empty() || !c->stream_out.empty())) c->Flush();
+    if (c->conn() == nullptr || c->conn()->closing()) continue;
     if (c->has(kClientCloseAsap) || c->has(kClientCloseAfterReply) || c->has(kClientBlocked) ||
         c->has(kClientReplica) || c->has(kClientMaster) || c->has(kClientInPause)) {
       continue;
@@ -246,8 +251,8 @@ bool PrepareForRun(RunContext* ctx, Server& s, Client& caller, Client& script_cl
 void ResetRun(RunContext* ctx) {
   ctx->client->clear(kClientMulti);
   if (ctx->timed_out) {
-    spdlog::warn("Script{} finished after {} milliseconds.",
-                 ctx->killed ? " (killed)" : "", RunDurationMs(*ctx));
+    spdlog::warn("Script{} finished after {} milliseconds.", ctx->killed ? " (killed)" : "",
+                 RunDurationMs(*ctx));
   }
   ctx->caller->PreventPropagation();
   if (g_current == ctx) g_current = nullptr;

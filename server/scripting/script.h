@@ -54,7 +54,7 @@ struct RunContext {
   Client* client = nullptr;  // the in-process client the script's commands run on
   std::string funcname;      // SHA1 for EVAL, the function name for FCALL
   bool eval_mode = true;
-  bool read_only = false;    // EVAL_RO / FCALL_RO or a no-writes script
+  bool read_only = false;  // EVAL_RO / FCALL_RO or a no-writes script
   bool allow_oom = false;
   bool oom = false;          // used memory was over maxmemory when the script started
   bool write_dirty = false;  // a write command already ran: the script can't be killed

@@ -175,9 +175,7 @@ Scripting::Scripting(Server& s) : server_(s) {
   function_client_ = NewScriptClient(s);
 }
 
-Scripting::~Scripting() {
-  libraries_.Clear(function_engine_.get());
-}
+Scripting::~Scripting() { libraries_.Clear(function_engine_.get()); }
 
 const EvalScript* Scripting::FindScript(std::string_view sha) const {
   auto it = scripts_.find(ToLowerAscii(sha));
@@ -243,7 +241,8 @@ std::string Scripting::CreateLibrary(LibrarySet* set, std::string_view code, boo
   std::string name;
   bool has_name = false;
   for (size_t i = 1; i < parts.size(); i++) {
-    if (parts[i].size() >= 5 && EqualsIgnoreCase(std::string_view(parts[i]).substr(0, 5), "name=")) {
+    if (parts[i].size() >= 5 &&
+        EqualsIgnoreCase(std::string_view(parts[i]).substr(0, 5), "name=")) {
       if (has_name) {
         *err = "Invalid metadata value, name argument was given multiple times";
         return "";
@@ -392,8 +391,7 @@ std::string DumpLibraries(Scripting& sc) {
   return std::move(out);
 }
 
-bool RestoreLibraries(Scripting& sc, std::string_view payload, LibrarySet* set,
-                      std::string* err) {
+bool RestoreLibraries(Scripting& sc, std::string_view payload, LibrarySet* set, std::string* err) {
   if (payload.size() < 10) {
     *err = "DUMP payload version or checksum are wrong";
     return false;
@@ -414,7 +412,8 @@ bool RestoreLibraries(Scripting& sc, std::string_view payload, LibrarySet* set,
   while (pos < body.size()) {
     uint8_t type = uint8_t(body[pos++]);
     if (type != kRdbOpcodeFunction2) {
-      *err = type == 246 ? "old function payloads are not supported" : "given type is not a function";
+      *err =
+          type == 246 ? "old function payloads are not supported" : "given type is not a function";
       return false;
     }
     std::string code;

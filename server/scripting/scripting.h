@@ -38,7 +38,7 @@ struct Function {
 
 struct Library {
   std::string name;
-  std::string code;  // the whole payload, shebang included
+  std::string code;                                  // the whole payload, shebang included
   std::vector<std::unique_ptr<Function>> functions;  // in registration order
 };
 

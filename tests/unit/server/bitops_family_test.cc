@@ -60,8 +60,7 @@ TEST_CASE("bitops: SETBIT and GETBIT") {
 
   CHECK(h.Run({"SETBIT", "k", "-1", "1"}).str ==
         "ERR bit offset is not an integer or out of range");
-  CHECK(h.Run({"SETBIT", "k", "x", "1"}).str ==
-        "ERR bit offset is not an integer or out of range");
+  CHECK(h.Run({"SETBIT", "k", "x", "1"}).str == "ERR bit offset is not an integer or out of range");
   CHECK(h.Run({"SETBIT", "k", "4294967296", "1"}).str ==
         "ERR bit offset is not an integer or out of range");
   CHECK(h.Run({"GETBIT", "k", "4294967296"}).str ==
@@ -138,8 +137,8 @@ TEST_CASE("bitops: BITCOUNT") {
         int64_t fb = bit ? s : s * 8, lb = bit ? e : e * 8 + 7;
         for (int64_t i = fb; i <= lb; i++) expect += BitAt(v, i);
       }
-      RespValue r = h.Run({"BITCOUNT", "r", std::to_string(start), std::to_string(end),
-                           bit ? "BIT" : "BYTE"});
+      RespValue r = h.Run(
+          {"BITCOUNT", "r", std::to_string(start), std::to_string(end), bit ? "BIT" : "BYTE"});
       CHECK_MESSAGE(r.integer == expect, v.size(), " ", start, " ", end, " ", bit);
     }
   }
@@ -297,8 +296,8 @@ TEST_CASE("bitops: BITFIELD basics") {
   CHECK(Ints(h.Run({"BITFIELD", "b", "SET", "i8", "0", "-100"})) == std::vector<int64_t>{0});
   CHECK(Ints(h.Run({"BITFIELD", "b", "SET", "i8", "0", "101"})) == std::vector<int64_t>{-100});
   CHECK(Ints(h.Run({"BITFIELD", "b", "GET", "i8", "0"})) == std::vector<int64_t>{101});
-  CHECK(Ints(h.Run({"BITFIELD", "b", "set", "u8", "0", "255", "incrby", "u8", "0", "100",
-                    "get", "u8", "0"})) == std::vector<int64_t>{101, 99, 99});
+  CHECK(Ints(h.Run({"BITFIELD", "b", "set", "u8", "0", "255", "incrby", "u8", "0", "100", "get",
+                    "u8", "0"})) == std::vector<int64_t>{101, 99, 99});
   CHECK(h.Run({"BITFIELD", "b"}).elems.empty());
   CHECK(h.Run({"BITFIELD", "b"}).is_array());
   CHECK(h.Run({"DEL", "b"}).integer == 1);
@@ -308,33 +307,33 @@ TEST_CASE("bitops: BITFIELD basics") {
   CHECK(Ints(h.Run({"BITFIELD", "b", "GET", "u4", "#1", "GET", "i64", "0", "GET", "u63", "1"})) ==
         std::vector<int64_t>{1, 0x4142430000000000, 0x4142430000000000});
   // Unaligned fields spanning nine bytes.
-  CHECK(Ints(h.Run({"BITFIELD", "w", "SET", "i64", "5", "-2", "GET", "i64", "5", "GET", "u5",
-                    "0", "GET", "u2", "67"})) == std::vector<int64_t>{0, -2, 0, 2});
+  CHECK(Ints(h.Run({"BITFIELD", "w", "SET", "i64", "5", "-2", "GET", "i64", "5", "GET", "u5", "0",
+                    "GET", "u2", "67"})) == std::vector<int64_t>{0, -2, 0, 2});
   CHECK(h.Run({"STRLEN", "w"}).integer == 9);
   CHECK(h.Run({"GET", "w"}).str == std::string("\x07\xff\xff\xff\xff\xff\xff\xff\xf0", 9));
   // Overflow modes.
   h.Run({"SET", "o", "\x64"});  // 100
   CHECK(Ints(h.Run({"BITFIELD", "o", "OVERFLOW", "WRAP", "INCRBY", "u8", "0", "257"})) ==
         std::vector<int64_t>{101});
-  CHECK(Ints(h.Run({"BITFIELD", "o", "OVERFLOW", "SAT", "INCRBY", "u8", "0", "257", "INCRBY",
-                    "u8", "0", "-300", "INCRBY", "i8", "0", "-200", "INCRBY", "i8", "0", "900"})) ==
+  CHECK(Ints(h.Run({"BITFIELD", "o",      "OVERFLOW", "SAT", "INCRBY", "u8",     "0",
+                    "257",      "INCRBY", "u8",       "0",   "-300",   "INCRBY", "i8",
+                    "0",        "-200",   "INCRBY",   "i8",  "0",      "900"})) ==
         std::vector<int64_t>{255, 0, -128, 127});
-  CHECK(Ints(h.Run({"BITFIELD", "o", "OVERFLOW", "FAIL", "INCRBY", "i8", "0", "1", "SET", "u8",
-                    "0", "256", "SET", "u8", "0", "-1", "INCRBY", "u8", "0", "1"})) ==
+  CHECK(Ints(h.Run({"BITFIELD", "o",   "OVERFLOW", "FAIL", "INCRBY", "i8",  "0",
+                    "1",        "SET", "u8",       "0",    "256",    "SET", "u8",
+                    "0",        "-1",  "INCRBY",   "u8",   "0",      "1"})) ==
         std::vector<int64_t>{INT64_MIN, INT64_MIN, INT64_MIN, 128});
   CHECK(Ints(h.Run({"BITFIELD", "o", "OVERFLOW", "SAT", "SET", "u8", "0", "-1", "SET", "i4", "0",
                     "-100", "GET", "u8", "0"})) == std::vector<int64_t>{128, -1, 0x8f});
   CHECK(Ints(h.Run({"BITFIELD", "o", "SET", "i8", "0", "300", "SET", "u8", "0", "-1"})) ==
         std::vector<int64_t>{-113, 44});
   CHECK(Ints(h.Run({"BITFIELD", "o", "GET", "u8", "0"})) == std::vector<int64_t>{255});
-  CHECK(Ints(h.Run({"BITFIELD", "m", "OVERFLOW", "WRAP", "SET", "i64", "0",
-                    "9223372036854775807", "INCRBY", "i64", "0", "1"})) ==
-        std::vector<int64_t>{0, INT64_MIN});
+  CHECK(Ints(h.Run({"BITFIELD", "m", "OVERFLOW", "WRAP", "SET", "i64", "0", "9223372036854775807",
+                    "INCRBY", "i64", "0", "1"})) == std::vector<int64_t>{0, INT64_MIN});
   CHECK(Ints(h.Run({"BITFIELD", "m", "OVERFLOW", "SAT", "INCRBY", "i64", "0", "-1"})) ==
         std::vector<int64_t>{INT64_MIN});
-  CHECK(h.Run({"BITFIELD", "m", "OVERFLOW", "FAIL", "INCRBY", "i64", "0", "-1"})
-            .elems[0]
-            .is_null());
+  CHECK(
+      h.Run({"BITFIELD", "m", "OVERFLOW", "FAIL", "INCRBY", "i64", "0", "-1"}).elems[0].is_null());
   CHECK(Ints(h.Run({"BITFIELD", "m", "OVERFLOW", "FAIL", "INCRBY", "i64", "0", "1"})) ==
         std::vector<int64_t>{INT64_MIN + 1});
   // Integer-encoded strings read through their digits.
@@ -403,8 +402,7 @@ TEST_CASE("bitops: BITFIELD dirty counting") {
   CHECK(h.server().dirty == d0 + 1);
   h.Run({"BITFIELD", "f", "SET", "i5", "0", "0"});  // unchanged
   CHECK(h.server().dirty == d0 + 1);
-  h.Run({"BITFIELD", "f", "SET", "i5", "0", "1", "SET", "i5", "0", "1", "INCRBY", "i5", "0",
-         "1"});
+  h.Run({"BITFIELD", "f", "SET", "i5", "0", "1", "SET", "i5", "0", "1", "INCRBY", "i5", "0", "1"});
   CHECK(h.server().dirty == d0 + 3);
   h.Run({"BITFIELD", "f", "SET", "i5", "90", "0", "SET", "i5", "0", "2"});  // grows: both count
   CHECK(h.server().dirty == d0 + 5);

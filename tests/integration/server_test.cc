@@ -1,0 +1,265 @@
+// ember-server as a user runs it: real process, real sockets, redis-cli.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/integration/server_process.h"
+
+using ember::EncodeCommand;
+using ember::RespClient;
+using ember::RespValue;
+using ember::test::ServerProcess;
+
+namespace {
+
+// Runs a shell command and returns its stdout.
+std::string Shell(const std::string& cmd, int* status = nullptr) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  if (status) *status = st;
+  return out;
+}
+
+RespValue Must(RespClient& c, const std::vector<std::string>& args) {
+  auto r = c.Command(args);
+  REQUIRE(r.ok());
+  return r.value();
+}
+
+}  // namespace
+
+TEST_CASE("server: starts on defaults, logs the lines tools wait for, answers commands") {
+  ServerProcess s;
+  REQUIRE(s.Start());
+  std::string log = s.Log();
+  CHECK(log.find(" PID: " + std::to_string(s.pid())) != std::string::npos);
+  CHECK(log.find("Ready to accept connections") != std::string::npos);
+  RespClient c = s.Connect();
+  CHECK(Must(c, {"PING"}).str == "PONG");
+  CHECK(Must(c, {"SET", "k", "v"}).str == "OK");
+  CHECK(Must(c, {"GET", "k"}).str == "v");
+  RespValue info = Must(c, {"INFO", "server"});
+  CHECK(info.str.find("redis_version:7.0.15") != std::string::npos);
+  CHECK(info.str.find("tcp_port:" + std::to_string(s.port())) != std::string::npos);
+  INFO("server log:\n" << s.Log());
+}
+
+TEST_CASE("server: redis-cli works against it") {
+  ServerProcess s;
+  REQUIRE(s.Start());
+  std::string cli = "redis-cli -p " + std::to_string(s.port()) + " ";
+  CHECK(Shell(cli + "set greeting hello") == "OK\n");
+  CHECK(Shell(cli + "get greeting") == "hello\n");
+  CHECK(Shell(cli + "incr counter") == "1\n");
+  CHECK(Shell(cli + "dbsize") == "2\n");
+  CHECK(Shell(cli + "config get maxclients") == "maxclients\n10000\n");
+}
+
+TEST_CASE("server: pipelined requests in one write get every reply, in order") {
+  ServerProcess s;
+  REQUIRE(s.Start());
+  RespClient c = s.Connect();
+  std::string batch;
+  const int n = 5000;
+  for (int i = 0; i < n; i++) batch += EncodeCommand({"INCR", "counter"});
+  REQUIRE(c.SendRaw(batch).ok());
+  for (int i = 1; i <= n; i++) {
+    auto r = c.ReadReply();
+    REQUIRE(r.ok());
+    REQUIRE(r.value().integer == i);
+  }
+}
+
+TEST_CASE("server: malformed requests get Redis's errors and the connection is closed") {
+  ServerProcess s;
+  REQUIRE(s.Start());
+  struct Case {
+    std::string bytes, error;
+  } cases[] = {
+      {"*abc\r\n", "Protocol error: invalid multibulk length"},
+      {"*1\r\n+x\r\n", "Protocol error: expected '$', got '+'"},
+      {"*1\r\n$-5\r\n", "Protocol error: invalid bulk length"},
+      {"*1\r\n$600000000\r\n", "Protocol error: invalid bulk length"},
+      {"set \"unbalanced\r\n", "Protocol error: unbalanced quotes in request"},
+      {std::string(70 * 1024, 'x'), "Protocol error: too big inline request"},
+  };
+  for (const auto& tc : cases) {
+    RespClient c = s.Connect();
+    REQUIRE(c.SendRaw(tc.bytes).ok());
+    auto r = c.ReadReply();
+    REQUIRE(r.ok());
+    CHECK(r.value().str == "ERR " + tc.error);
+    CHECK(c.WaitClosed(2000));
+  }
+  // The server is still there.
+  RespClient c = s.Connect();
+  CHECK(Must(c, {"PING"}).str == "PONG");
+  CHECK(s.Alive());
+}
+
+TEST_CASE("server: unknown commands, wrong arity and wrong types keep the connection") {
+  ServerProcess s;
+  REQUIRE(s.Start());
+  RespClient c = s.Connect();
+  CHECK(Must(c, {"NOSUCH", "a"}).str ==
+        "ERR unknown command 'NOSUCH', with args beginning with: 'a' ");
+  CHECK(Must(c, {"GET"}).str == "ERR wrong number of arguments for 'get' command");
+  CHECK(Must(c, {"LPUSH", "l", "x"}).integer == 1);
+  CHECK(Must(c, {"GET", "l"}).str ==
+        "WRONGTYPE Operation against a key holding the wrong kind of value");
+  CHECK(Must(c, {"CONFIG", "NOSUCH"}).str ==
+        "ERR unknown subcommand 'NOSUCH'. Try CONFIG HELP.");
+  CHECK(Must(c, {"PING"}).str == "PONG");
+}
+
+TEST_CASE("server: a query larger than client-query-buffer-limit closes only that client") {
+  ServerProcess s({"--client-query-buffer-limit", "1mb"});
+  REQUIRE(s.Start());
+  RespClient c = s.Connect();
+  // A 4 MB bulk announced and partly sent: the unparsed query grows past the limit.
+  std::string head = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4194304\r\n";
+  REQUIRE(c.SendRaw(head + std::string(2 * 1024 * 1024, 'x')).ok());
+  CHECK(c.WaitClosed(5000));
+  RespClient other = s.Connect();
+  CHECK(Must(other, {"PING"}).str == "PONG");
+  CHECK(s.Log().find("max query buffer") != std::string::npos);
+}
+
+TEST_CASE("server: config file plus command-line overrides, as redis-server") {
+  ServerProcess probe;  // only for its temp dir
+  std::string conf = probe.dir() + "/ember.conf";
+  {
+    std::ofstream f(conf);
+    f << "# a comment\nmaxclients 123\nhz 15\ndatabases 4\n";
+  }
+  int port = ember::test::FreePort();
+  std::string log = probe.dir() + "/cfg.log";
+  std::string cmd = std::string(EMBER_SERVER_BIN) + " " + conf + " --port " +
+                    std::to_string(port) + " --hz 20 --logfile " + log + " --daemonize yes" +
+                    " --pidfile " + probe.dir() + "/ember.pid --save ''";
+  int st;
+  Shell(cmd, &st);
+  CHECK(st == 0);
+  RespClient c;
+  for (int i = 0; i < 200 && !c.Connect("127.0.0.1", port, 200).ok(); i++) usleep(20000);
+  REQUIRE(c.connected());
+  CHECK(Must(c, {"CONFIG", "GET", "maxclients"}).elems[1].str == "123");
+  CHECK(Must(c, {"CONFIG", "GET", "hz"}).elems[1].str == "20");  // argument wins
+  CHECK(Must(c, {"SELECT", "3"}).str == "OK");
+  CHECK(Must(c, {"SELECT", "4"}).str == "ERR DB index is out of range");
+  REQUIRE(c.SendRaw(EncodeCommand({"SHUTDOWN", "NOSAVE"})).ok());
+  CHECK(c.WaitClosed(5000));
+}
+
+TEST_CASE("server: a bad config line stops startup with Redis's message") {
+  ServerProcess probe;
+  std::string conf = probe.dir() + "/bad.conf";
+  {
+    std::ofstream f(conf);
+    f << "port 7000\nnosuchdirective 1\n";
+  }
+  int st;
+  std::string out = Shell(std::string(EMBER_SERVER_BIN) + " " + conf + " 2>&1", &st);
+  CHECK(st != 0);
+  CHECK(out.find("*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***") != std::string::npos);
+  CHECK(out.find("at line 2") != std::string::npos);
+  CHECK(out.find(">>> 'nosuchdirective 1'") != std::string::npos);
+  CHECK(out.find("Bad directive or wrong number of arguments") != std::string::npos);
+  out = Shell(std::string(EMBER_SERVER_BIN) + " --port notanumber 2>&1", &st);
+  CHECK(st != 0);
+  CHECK(out.find("argument couldn't be parsed into an integer") != std::string::npos);
+}
+
+TEST_CASE("server: --version and --help") {
+  int st;
+  std::string v = Shell(std::string(EMBER_SERVER_BIN) + " --version", &st);
+  CHECK(st == 0);
+  CHECK(v.find("redis_version=7.0.15") != std::string::npos);
+  std::string h = Shell(std::string(EMBER_SERVER_BIN) + " --help 2>&1", &st);
+  CHECK(st == 0);
+  CHECK(h.find("Usage:") != std::string::npos);
+}
+
+TEST_CASE("server: requirepass, AUTH and the unauthenticated limits") {
+  ServerProcess s({"--requirepass", "s3cret"});
+  REQUIRE(s.Start());
+  RespClient c;
+  REQUIRE(c.Connect("127.0.0.1", s.port()).ok());
+  CHECK(Must(c, {"GET", "k"}).str == "NOAUTH Authentication required.");
+  CHECK(Must(c, {"AUTH", "wrong"}).str ==
+        "WRONGPASS invalid username-password pair or user is disabled.");
+  CHECK(Must(c, {"AUTH", "s3cret"}).str == "OK");
+  CHECK(Must(c, {"SET", "k", "v"}).str == "OK");
+  // Before AUTH, a request of more than 10 arguments is a protocol error.
+  RespClient d;
+  REQUIRE(d.Connect("127.0.0.1", s.port()).ok());
+  std::vector<std::string> big(11, "x");
+  REQUIRE(d.SendRaw(EncodeCommand(big)).ok());
+  auto r = d.ReadReply();
+  REQUIRE(r.ok());
+  CHECK(r.value().str == "ERR Protocol error: unauthenticated multibulk length");
+  CHECK(d.WaitClosed(2000));
+}
+
+TEST_CASE("server: unix socket listener") {
+  ServerProcess probe;
+  std::string sock = probe.dir() + "/ember.sock";
+  ServerProcess s({"--unixsocket", sock, "--unixsocketperm", "700"});
+  REQUIRE(s.Start());
+  RespClient c;
+  REQUIRE(c.ConnectUnix(sock).ok());
+  CHECK(Must(c, {"PING"}).str == "PONG");
+  RespValue list = Must(c, {"CLIENT", "INFO"});
+  CHECK(list.str.find("flags=U") != std::string::npos);
+}
+
+TEST_CASE("server: maxclients rejects extra connections with Redis's error") {
+  ServerProcess s({"--maxclients", "2"});
+  REQUIRE(s.Start());
+  RespClient a = s.Connect();
+  // Wait until the start-up probe's connection is gone: only `a` is connected.
+  bool alone = false;
+  for (int i = 0; i < 200 && !alone; i++) {
+    alone = Must(a, {"INFO", "clients"}).str.find("connected_clients:1\r\n") != std::string::npos;
+    if (!alone) usleep(10000);
+  }
+  REQUIRE(alone);
+  RespClient b = s.Connect();
+  CHECK(Must(a, {"PING"}).str == "PONG");
+  CHECK(Must(b, {"PING"}).str == "PONG");
+  RespClient extra;
+  REQUIRE(extra.Connect("127.0.0.1", s.port()).ok());
+  auto r = extra.ReadReply();
+  REQUIRE(r.ok());
+  CHECK(r.value().str == "ERR max number of clients reached");
+}
+
+TEST_CASE("server: idle clients are closed after timeout") {
+  ServerProcess s({"--timeout", "1"});
+  REQUIRE(s.Start());
+  RespClient c = s.Connect();
+  CHECK(Must(c, {"PING"}).str == "PONG");
+  CHECK(c.WaitClosed(5000));
+}
+
+TEST_CASE("server: SIGTERM shuts down cleanly") {
+  ServerProcess s;
+  REQUIRE(s.Start());
+  pid_t pid = s.pid();
+  kill(pid, SIGTERM);
+  bool gone = false;
+  for (int i = 0; i < 300 && !gone; i++) {
+    gone = !s.Alive();
+    usleep(10000);
+  }
+  CHECK(gone);
+  CHECK(s.Log().find("ready to exit, bye bye") != std::string::npos);
+}
