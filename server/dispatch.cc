@@ -3,6 +3,7 @@
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace ember {
@@ -159,6 +160,10 @@ void Server::Dispatch(Client& c) {
           "allowed in this context",
           cmd->fullname));
     }
+  }
+  if ((cmd->has(kCmdWrite) || cmd->fullname == "ping") && !c.has(kClientMaster) &&
+      WritesDeniedByDiskError(*this)) {
+    return reject(kMisconfError);
   }
   if (c.has(kClientMulti)) {
     std::string_view base = cmd->parent ? cmd->parent->name : cmd->name;

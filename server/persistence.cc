@@ -55,6 +55,7 @@ int64_t ConfigInt(Server& s, std::string_view name) {
 bool ConfigYes(Server& s, std::string_view name) { return s.config().GetOne(name) == "yes"; }
 
 void SetResizeAllowed(Server& s, bool allowed) {
+  DictResizeAllowedGlobally() = allowed;  // value tables (sets, hashes, zsets) too
   for (int i = 0; i < s.db_count(); i++) {
     s.db(i).keys().set_resize_allowed(allowed);
     s.db(i).expires().set_resize_allowed(allowed);

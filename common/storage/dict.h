@@ -18,6 +18,13 @@
 
 namespace ember {
 
+// Process-wide switch: while a fork child holds a copy-on-write snapshot, every table avoids
+// resizing (only a badly overloaded one, ratio 5, still grows), as Redis's dict_can_resize.
+inline bool& DictResizeAllowedGlobally() {
+  static bool allowed = true;
+  return allowed;
+}
+
 template <typename Node, typename Traits>
 class Dict {
  public:
@@ -119,7 +126,7 @@ class Dict {
 
   // Shrinks when less than 1/10 full (call after deletions, e.g. from a cron).
   void ShrinkIfNeeded() {
-    if (rehashing() || !resize_allowed_) return;
+    if (rehashing() || !resize_allowed_ || !DictResizeAllowedGlobally()) return;
     size_t n = t_[0].used;
     if (t_[0].size > kInitialSize && n * 100 / t_[0].size < 10) Resize(n);
   }
@@ -319,7 +326,8 @@ class Dict {
       Resize(kInitialSize);
       return;
     }
-    if (t_[0].used >= t_[0].size && (resize_allowed_ || t_[0].used / t_[0].size > 5)) {
+    bool allowed = resize_allowed_ && DictResizeAllowedGlobally();
+    if (t_[0].used >= t_[0].size && (allowed || t_[0].used / t_[0].size > 5)) {
       Resize(t_[0].used + 1);
     }
   }

@@ -403,8 +403,6 @@ TEST_CASE("rdb: file descriptor input reads the same as memory") {
 
 // ---- Opcodes and foreign values -------------------------------------------------------------
 
-std::string Header() { return "REDIS0010"; }
-
 TEST_CASE("rdb: header, version and opcodes") {
   Collected c;
   CHECK_FALSE(test::LoadAll("REDIX0010" + Bytes({255}), &c).ok());
