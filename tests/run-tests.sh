@@ -31,6 +31,6 @@ step "sanitizer tests"
 step "fuzz build (clang, libFuzzer)"
 CC=clang CXX=clang++ cmake -S "$root" -B "$root/build/fuzz" -DCMAKE_BUILD_TYPE=Debug \
   -DEMBER_FUZZ=ON >/dev/null
-cmake --build "$root/build/fuzz" --target fuzz_request_parser -j"$jobs"
+cmake --build "$root/build/fuzz" --target ember_fuzz -j"$jobs"
 step "fuzz runs"
 (cd "$root/build/fuzz" && ctest --output-on-failure -L fuzz)

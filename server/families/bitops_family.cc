@@ -384,7 +384,7 @@ void CmdBitOp(Client& c, CmdArgs args) {
   r->len = maxlen;
   auto* out = reinterpret_cast<uint8_t*>(r->data);
   // Start from the first source, zero-padded, then fold the others in.
-  memcpy(out, srcs[0].data(), srcs[0].size());
+  if (!srcs[0].empty()) memcpy(out, srcs[0].data(), srcs[0].size());
   memset(out + srcs[0].size(), 0, maxlen - srcs[0].size());
   if (op == BitOp::kNot) {
     size_t i = 0;
