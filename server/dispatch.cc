@@ -161,9 +161,9 @@ void Server::Dispatch(Client& c) {
           cmd->fullname));
     }
   }
-  if ((cmd->has(kCmdWrite) || cmd->fullname == "ping") && !c.has(kClientMaster) &&
-      WritesDeniedByDiskError(*this)) {
-    return reject(kMisconfError);
+  if ((cmd->has(kCmdWrite) || cmd->fullname == "ping") && !c.has(kClientMaster)) {
+    std::string disk_error;
+    if (WritesDeniedByDiskError(*this, &disk_error)) return reject(disk_error);
   }
   if (c.has(kClientMulti)) {
     std::string_view base = cmd->parent ? cmd->parent->name : cmd->name;
@@ -194,6 +194,16 @@ void Server::Dispatch(Client& c) {
   if (!blocking_->reexecuting()) blocking_->HandleReadyKeys();
   if (was_replica) c.out().resize(mark);  // replicas get no replies
   finish();
+}
+
+void Server::ExecuteLoaded(Client& c, Command* cmd, CmdArgs args) {
+  Client* prev_client = current_client_;
+  current_client_ = &c;
+  c.cmd = cmd;
+  cmd_time_ms_ = NowMs();
+  cmd->fn(c, args);
+  current_client_ = prev_client;
+  also_propagate_.clear();
 }
 
 void Server::Call(Client& c, Command* cmd, CmdArgs args) {

@@ -21,6 +21,7 @@
 #include "common/util/memory.h"
 #include "common/util/strings.h"
 #include "proto/rdb.h"
+#include "server/aof.h"
 #include "server/client.h"
 #include "server/scripting/scripting.h"
 #include "server/server.h"
@@ -53,14 +54,6 @@ int64_t ConfigInt(Server& s, std::string_view name) {
 }
 
 bool ConfigYes(Server& s, std::string_view name) { return s.config().GetOne(name) == "yes"; }
-
-void SetResizeAllowed(Server& s, bool allowed) {
-  DictResizeAllowedGlobally() = allowed;  // value tables (sets, hashes, zsets) too
-  for (int i = 0; i < s.db_count(); i++) {
-    s.db(i).keys().set_resize_allowed(allowed);
-    s.db(i).expires().set_resize_allowed(allowed);
-  }
-}
 
 // Private dirty memory of this process (Linux), the copy-on-write measure of a fork child.
 uint64_t PrivateDirtyBytes() {
@@ -156,7 +149,10 @@ void EmptyData(Server& s, bool functions) {
 // Loads keys into the server as Redis's rdbLoadRio does.
 class ServerLoader : public RdbVisitor {
  public:
-  ServerLoader(Server& s, bool allow_dup) : s_(s), allow_dup_(allow_dup), now_ms_(NowMs()) {
+  // `keep_expired`: an AOF base file keeps keys already expired (the commands that follow
+  // may refer to them); a plain RDB load on a master drops them.
+  ServerLoader(Server& s, bool allow_dup, bool keep_expired)
+      : s_(s), allow_dup_(allow_dup), keep_expired_(keep_expired), now_ms_(NowMs()) {
     key_load_delay_us_ = ConfigInt(s, "key-load-delay");
   }
 
@@ -204,7 +200,7 @@ class ServerLoader : public RdbVisitor {
 
   Status Key(uint64_t dbid, Entry* e, int64_t expire_ms, int64_t lru_idle_s,
              int lfu_freq) override {
-    if (expire_ms != -1 && expire_ms < now_ms_) {
+    if (!keep_expired_ && expire_ms != -1 && expire_ms < now_ms_) {
       FreeRdbEntry(e);
       expired++;
     } else {
@@ -236,6 +232,7 @@ class ServerLoader : public RdbVisitor {
  private:
   Server& s_;
   bool allow_dup_;
+  bool keep_expired_;
   int64_t now_ms_;
   int64_t key_load_delay_us_ = 0;
 };
@@ -251,9 +248,28 @@ void InitPersistence(Server& s) {
 
 bool RdbChildRunning(Server& s) { return Rdb(s).child_pid > 0; }
 
-bool WritesDeniedByDiskError(Server& s) {
-  return !Rdb(s).last_bgsave_ok && !s.config().save.empty() &&
-         ConfigYes(s, "stop-writes-on-bgsave-error");
+bool HasActiveChild(Server& s) { return RdbChildRunning(s) || s.aof().ChildRunning(); }
+
+void AllowDictResize(Server& s, bool allowed) {
+  DictResizeAllowedGlobally() = allowed;  // value tables (sets, hashes, zsets) too
+  for (int i = 0; i < s.db_count(); i++) {
+    s.db(i).keys().set_resize_allowed(allowed);
+    s.db(i).expires().set_resize_allowed(allowed);
+  }
+}
+
+bool WritesDeniedByDiskError(Server& s, std::string* error) {
+  if (!Rdb(s).last_bgsave_ok && !s.config().save.empty() &&
+      ConfigYes(s, "stop-writes-on-bgsave-error")) {
+    *error = std::string(kMisconfError);
+    return true;
+  }
+  std::string why;
+  if (s.aof().WriteErrorActive(&why)) {
+    *error = "-MISCONF Errors writing to the AOF file: " + why;
+    return true;
+  }
+  return false;
 }
 
 bool RdbCompression(Server& s) { return ConfigYes(s, "rdbcompression"); }
@@ -293,7 +309,7 @@ void SetLruOrLfu(Entry* e, int64_t lfu_freq, int64_t lru_idle_s) {
 
 // ---- Saving -------------------------------------------------------------------------------
 
-bool WriteDataset(Server& s, RdbWriter& w, bool repl, bool child) {
+bool WriteDataset(Server& s, RdbWriter& w, bool repl, bool child, bool aof_base) {
   w.Header();
   w.Aux("redis-ver", EMBER_REDIS_COMPAT_VERSION);
   w.AuxInt("redis-bits", 64);
@@ -304,7 +320,7 @@ bool WriteDataset(Server& s, RdbWriter& w, bool repl, bool child) {
     w.Aux("repl-id", s.replid());
     w.AuxInt("repl-offset", s.master_repl_offset());
   }
-  w.AuxInt("aof-base", 0);
+  w.AuxInt("aof-base", aof_base ? 1 : 0);
   for (const std::string& code : scripting::LibraryCodes(s)) w.Function(code);
   const std::string& policy = s.config().maxmemory_policy;
   bool save_lru = policy.find("lru") != std::string::npos;
@@ -417,7 +433,7 @@ void ResetChild(Server& s) {
   st.child_pid = -1;
   st.current_save_keys_total = 0;
   Progress()[&s] = ChildProgress{};
-  SetResizeAllowed(s, true);
+  AllowDictResize(s, true);
 }
 
 }  // namespace
@@ -427,6 +443,7 @@ Status SaveRdb(Server& s) { return SaveRdbImpl(s, false); }
 Status BackgroundSave(Server& s) {
   RdbState& st = Rdb(s);
   if (st.child_pid > 0) return Status::InvalidArgument("Background save already in progress");
+  if (HasActiveChild(s)) return Status::InvalidArgument("Another child process is active");
   st.saves++;
   st.dirty_before_bgsave = s.dirty;
   st.last_bgsave_try_s = NowS();
@@ -470,7 +487,7 @@ Status BackgroundSave(Server& s) {
   for (int i = 0; i < s.db_count(); i++) total += s.db(i).size();
   st.current_save_keys_total = total;
   Progress()[&s] = ChildProgress{};
-  SetResizeAllowed(s, false);
+  AllowDictResize(s, false);
   return Status::OK();
 }
 
@@ -500,6 +517,7 @@ void PersistenceCron(Server& s) {
     }
     return;
   }
+  if (HasActiveChild(s)) return;  // an AOF rewrite is running
   bool retry_ok = now - st.last_bgsave_try_s > kBgsaveRetryDelayS || st.last_bgsave_ok;
   for (const SaveParam& sp : s.config().save) {
     if (s.dirty >= sp.changes && now - s.lastsave_s > sp.seconds && retry_ok) {
@@ -523,16 +541,24 @@ Status LoadRdbFile(Server& s, const std::string& path, bool allow_dup) {
   }
   struct stat sb;
   uint64_t size = fstat(fd, &sb) == 0 ? uint64_t(sb.st_size) : 0;
+  Status result = LoadRdbFromFd(s, fd, size, allow_dup, false, nullptr);
+  close(fd);
+  return result;
+}
+
+Status LoadRdbFromFd(Server& s, int fd, uint64_t size, bool allow_dup, bool aof_base,
+                     uint64_t* consumed) {
+  if (lseek(fd, 0, SEEK_SET) == -1) return Status::IOError(strerror(errno));
   RdbReader reader(fd, size);
   reader.set_config(LoadConfigFor(s, nullptr));
-  ServerLoader loader(s, allow_dup);
+  ServerLoader loader(s, allow_dup, aof_base);
   bool was_loading = s.loading;
   s.loading = true;
   RdbState& st = Rdb(s);
   st.last_load_keys_loaded = st.last_load_keys_expired = 0;
   Status result = reader.Load(&loader);
   s.loading = was_loading;
-  close(fd);
+  if (consumed) *consumed = reader.offset();
   st.last_load_keys_loaded = loader.loaded;
   st.last_load_keys_expired = loader.expired;
   if (!result.ok()) {
@@ -558,6 +584,20 @@ Status LoadRdbFile(Server& s, const std::string& path, bool allow_dup) {
 
 bool LoadDataFromDisk(Server& s) {
   int64_t start = MonotonicUs();
+  AppendOnlyFile& aof = s.aof();
+  if (!aof.LoadManifestFromDisk()) return false;
+  if (aof.state() == AppendOnlyFile::State::kOn) {
+    // With the AOF on it alone holds the dataset; an RDB file is not read.
+    AofLoad r = aof.LoadFiles();
+    if (r == AofLoad::kFailed || r == AofLoad::kOpenErr) return false;
+    if (r != AofLoad::kNotExist) {
+      spdlog::info("DB loaded from append only file: {:.3f} seconds",
+                   double(MonotonicUs() - start) / 1e6);
+    }
+    if (!aof.OpenOnServerStart()) return false;
+    aof.DeleteHistoryFiles();
+    return true;
+  }
   Status st = LoadRdbFile(s, s.config().dbfilename, false);
   if (st.ok()) {
     spdlog::info("DB loaded from disk: {:.3f} seconds", double(MonotonicUs() - start) / 1e6);
@@ -589,6 +629,10 @@ bool PrepareForShutdown(Server& s, bool save, bool nosave, bool force) {
   }
   spdlog::warn("User requested shutdown...");
   RdbState& st = Rdb(s);
+  if (!s.aof().PrepareForShutdown() && !force) {
+    spdlog::warn("Errors trying to shut down the server. Check the logs for more information.");
+    return false;
+  }
   if (st.child_pid > 0) {
     spdlog::warn("There is a child saving an .rdb. Killing it!");
     kill(st.child_pid, SIGUSR1);
@@ -633,6 +677,29 @@ void DebugReload(Client& c, bool merge, bool noflush, bool nosave) {
     return;
   }
   spdlog::warn("DB reloaded by DEBUG RELOAD");
+  c.reply().Ok();
+}
+
+void DebugLoadAof(Client& c) {
+  Server& s = c.server();
+  AppendOnlyFile& aof = s.aof();
+  if (aof.state() == AppendOnlyFile::State::kOn) aof.Flush(true);
+  if (!aof.LoadManifestFromDisk() || !aof.AnyFileToLoad()) {
+    // Redis exits here; Ember refuses and keeps the dataset.
+    c.reply().Error("Error trying to load the AOF files, check the server logs");
+    return;
+  }
+  EmptyData(s, true);
+  aof.DeleteHistoryFiles();
+  AofLoad r = aof.LoadFiles();
+  if (r != AofLoad::kOk && r != AofLoad::kEmpty && r != AofLoad::kTruncated) {
+    // Redis exits here; Ember keeps running empty rather than serve half a dataset.
+    EmptyData(s, false);
+    c.reply().Error("Error trying to load the AOF files, check the server logs");
+    return;
+  }
+  s.dirty = 0;  // nothing of this is propagated
+  spdlog::warn("Append Only File loaded by DEBUG LOADAOF");
   c.reply().Ok();
 }
 
@@ -693,25 +760,14 @@ void AppendPersistenceInfo(Server& s, std::string* out) {
       "rdb_saves:{}\r\n"
       "rdb_last_cow_size:{}\r\n"
       "rdb_last_load_keys_expired:{}\r\n"
-      "rdb_last_load_keys_loaded:{}\r\n"
-      "aof_enabled:0\r\n"
-      "aof_rewrite_in_progress:0\r\n"
-      "aof_rewrite_scheduled:0\r\n"
-      "aof_last_rewrite_time_sec:-1\r\n"
-      "aof_current_rewrite_time_sec:-1\r\n"
-      "aof_last_bgrewrite_status:ok\r\n"
-      "aof_rewrites:0\r\n"
-      "aof_rewrites_consecutive_failures:0\r\n"
-      "aof_last_write_status:ok\r\n"
-      "aof_last_cow_size:0\r\n"
-      "module_fork_in_progress:0\r\n"
-      "module_fork_last_cow_size:0\r\n",
+      "rdb_last_load_keys_loaded:{}\r\n",
       s.loading ? 1 : 0, child ? p.cow_peak : 0, child ? p.cow_bytes : 0,
       child && p.cow_updated_s ? now - p.cow_updated_s : 0, fork_perc,
       child ? p.keys_processed : 0, child ? st.current_save_keys_total : 0, s.dirty,
       child ? 1 : 0, s.lastsave_s, st.last_bgsave_ok ? "ok" : "err", st.last_bgsave_time_s,
       child ? now - st.child_start_s : -1, st.saves, st.last_cow_size,
       st.last_load_keys_expired, st.last_load_keys_loaded));
+  s.aof().AppendInfo(out);
 }
 
 }  // namespace ember

@@ -44,6 +44,11 @@ void InitPersistence(Server& s);
 void PersistenceCron(Server& s);
 
 bool RdbChildRunning(Server& s);
+// A fork child of any kind (RDB save or AOF rewrite) is running: only one at a time.
+bool HasActiveChild(Server& s);
+// Stops (false) or resumes hash table resizing in every database and value table, so that a
+// fork child shares as many pages as possible with the parent.
+void AllowDictResize(Server& s, bool allowed);
 // Foreground save to dbfilename in dir (temp-<pid>.rdb, fsync, rename), as Redis's rdbSave:
 // logs "DB saved on disk", resets the change counter and lastsave.
 Status SaveRdb(Server& s);
@@ -54,14 +59,19 @@ void KillRdbChild(Server& s);
 
 // The whole dataset in RDB form into `w` (header to EOF and checksum), for saves and full
 // synchronization. `repl` adds the replication aux fields. False if a value could not be
-// serialized or the writer's sink failed.
-bool WriteDataset(Server& s, RdbWriter& w, bool repl, bool child);
+// serialized or the writer's sink failed. `aof_base` marks an AOF base file (aux aof-base 1).
+bool WriteDataset(Server& s, RdbWriter& w, bool repl, bool child, bool aof_base = false);
 
 // Loads an RDB file into the server's databases. Keys already expired are skipped (master).
 // `allow_dup` replaces existing keys (DEBUG RELOAD MERGE) instead of failing.
 Status LoadRdbFile(Server& s, const std::string& path, bool allow_dup);
-// Startup: loads dir/dbfilename if it exists, logging as Redis. False if the server must
-// exit (the reason has been logged).
+// The same from an open file (read from offset 0, `size` bytes at most). `aof_base`: an AOF
+// base or preamble, whose expired keys are kept. `consumed` gets the bytes the RDB took.
+Status LoadRdbFromFd(Server& s, int fd, uint64_t size, bool allow_dup, bool aof_base,
+                     uint64_t* consumed);
+// Startup: with appendonly on, loads the AOF files (and opens the AOF for writing), else
+// dir/dbfilename if it exists, logging as Redis. False if the server must exit (the reason
+// has been logged).
 bool LoadDataFromDisk(Server& s);
 
 // SHUTDOWN and SIGTERM (Redis's prepareForShutdown): kills a saving child and saves when
@@ -72,6 +82,8 @@ bool PrepareForShutdown(Server& s, bool save, bool nosave, bool force);
 void FlushAllResetRdb(Server& s);
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: replies to the client.
 void DebugReload(Client& c, bool merge, bool noflush, bool nosave);
+// DEBUG LOADAOF: flushes the AOF, empties the dataset and replays the AOF files.
+void DebugLoadAof(Client& c);
 
 // Reader settings from the configuration. `restore`: a RESTORE payload from this client
 // (sanitize-dump-payload "clients" then means deep validation).
@@ -86,11 +98,10 @@ bool VerifyDumpPayload(std::string_view payload);
 // (idle in seconds, freq 0..255; -1 = absent).
 void SetLruOrLfu(Entry* e, int64_t lfu_freq, int64_t lru_idle_s);
 
-// stop-writes-on-bgsave-error: true while the last background save failed with save points
-// configured and the option on (the RDB half of Redis's writeCommandsDeniedByDiskError).
-// The command dispatcher should then reject write commands and PING from clients other
-// than the master with kMisconfError; that check is not wired in yet.
-bool WritesDeniedByDiskError(Server& s);
+// Redis's writeCommandsDeniedByDiskError: after a failed background save (with save points
+// and stop-writes-on-bgsave-error) or a failed AOF write/fsync, write commands and PING from
+// clients other than the master are refused; `error` gets the MISCONF reply.
+bool WritesDeniedByDiskError(Server& s, std::string* error);
 inline constexpr std::string_view kMisconfError =
     "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist "
     "to disk. Commands that may modify the data set are disabled, because this instance is "

@@ -26,7 +26,8 @@ void AppendCommand(std::string* out, const std::vector<std::string>& argv) {
 }  // namespace
 
 void Server::AlsoPropagate(int dbid, std::vector<std::string> argv) {
-  if (replicas_.empty()) return;  // no consumer of the stream yet (AOF comes later)
+  // Nothing is propagated while loading, nor when nobody consumes the stream.
+  if (loading || (replicas_.empty() && aof_->state() == AppendOnlyFile::State::kOff)) return;
   also_propagate_.emplace_back(dbid, std::move(argv));
   if (!current_client_) PropagatePending();  // outside a command (active expiry, cron)
 }
@@ -41,9 +42,14 @@ void Server::PropagatePending() {
     const std::string& n = current_client_->cmd->fullname;
     if (n == "scan" || n == "randomkey") transaction = false;
   }
-  if (transaction) FeedReplicationStream(ops.front().first, {"MULTI"});
-  for (const auto& [db, argv] : ops) FeedReplicationStream(db, argv);
-  if (transaction) FeedReplicationStream(ops.back().first, {"EXEC"});
+  if (transaction) PropagateNow(ops.front().first, {"MULTI"});
+  for (const auto& [db, argv] : ops) PropagateNow(db, argv);
+  if (transaction) PropagateNow(ops.back().first, {"EXEC"});
+}
+
+void Server::PropagateNow(int dbid, const std::vector<std::string>& argv) {
+  aof_->Feed(dbid, argv);
+  FeedReplicationStream(dbid, argv);
 }
 
 void Server::FeedReplicationStream(int dbid, const std::vector<std::string>& argv) {

@@ -61,6 +61,7 @@ Server::Server(uv_loop_t* loop) : loop_(loop), rng_(std::random_device{}()) {
   SetHashSeed((uint64_t(rd()) << 32) | rd());
   stats_.start_time_ms = NowMs();
   lastsave_s = NowMs() / 1000;
+  aof_ = std::make_unique<AppendOnlyFile>(*this);
 }
 
 Server::~Server() {
@@ -88,6 +89,19 @@ void Server::Init() {
   RegisterAllCommands(&commands_);
   InitPersistence(*this);
   ApplyConfig();
+  aof_->SetInitialState(config_.GetOne("appendonly") == "yes");
+  aof_->ReloadSettings();
+  for (const char* name : {"appendfsync", "aof-timestamp-enabled", "no-appendfsync-on-rewrite"}) {
+    config_.OnApply(name, [this] {
+      aof_->ReloadSettings();
+      return Status::OK();
+    });
+  }
+  config_.OnApply("appendonly", [this] {
+    if (config_.GetOne("appendonly") == "yes") return aof_->Start();
+    aof_->Stop();
+    return Status::OK();
+  });
   config_.OnApply("maxmemory-policy", [this] {
     ApplyConfig();
     return Status::OK();
@@ -292,6 +306,8 @@ void Server::FlushPendingWrites() {
 void Server::OnBeforeSleep(uv_prepare_t* p) noexcept {
   auto* s = static_cast<Server*>(p->data);
   if (s->active_expire_enabled) s->ActiveExpireCycle(true);
+  // The AOF is written (and with appendfsync always, synced) before any reply goes out.
+  if (s->aof_->state() != AppendOnlyFile::State::kOff) s->aof_->Flush(false);
   s->FlushPendingWrites();
   s->FreeClosingClients();
 }
@@ -311,6 +327,7 @@ void Server::Cron() {
   }
   ClientsCron();
   PersistenceCron(*this);  // BGSAVE child, save points
+  aof_->Cron();            // rewrite child, automatic rewrites, postponed flushes
   if (active_expire_enabled) ActiveExpireCycle(false);
   for (auto& db : dbs_) {
     db->ShrinkIfNeeded();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/storage/db.h"
+#include "server/aof.h"
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/command.h"
@@ -110,6 +111,9 @@ class Server {
   // Runs a command that passed the checks (Redis's call()): statistics, slowlog, monitors,
   // and queueing its propagation. Nested calls (EXEC) keep the outer command's time.
   void Call(Client& c, Command* cmd, CmdArgs args);
+  // Runs a command replayed from the AOF: no checks, statistics, monitors, slowlog or
+  // propagation (Redis runs the command's proc directly).
+  void ExecuteLoaded(Client& c, Command* cmd, CmdArgs args);
 
   // Replication/AOF feed. Operations queued during a command are sent when it ends, wrapped
   // in MULTI/EXEC when there is more than one (Redis's also_propagate).
@@ -131,6 +135,7 @@ class Server {
   std::map<std::pair<int, std::string>, std::vector<Client*>> watched_keys;
 
   BlockingKeys& blocking() { return *blocking_; }
+  AppendOnlyFile& aof() { return *aof_; }
 
   // Keyspace access with lazy expiry, hit/miss statistics and LRU/LFU updates.
   Entry* LookupRead(Client& c, std::string_view key);
@@ -210,6 +215,7 @@ class Server {
   Stats stats_;
   std::vector<std::unique_ptr<Db>> dbs_;
   std::unique_ptr<BlockingKeys> blocking_;
+  std::unique_ptr<AppendOnlyFile> aof_;
   std::map<uint64_t, Client*> clients_;
   std::vector<Client*> pending_writes_;
   std::vector<Client*> closing_;
@@ -219,6 +225,8 @@ class Server {
   std::minstd_rand rng_;
 
   void FeedReplicationStream(int dbid, const std::vector<std::string>& argv);
+  // One propagated operation to the AOF and the replicas.
+  void PropagateNow(int dbid, const std::vector<std::string>& argv);
 
   std::vector<std::pair<int, std::vector<std::string>>> also_propagate_;
   std::vector<Client*> replicas_;

@@ -55,18 +55,42 @@ void CmdBgsave(Client& c, CmdArgs args) {
     }
   }
   Server& s = c.server();
+  bool schedule = args.size() == 2;
   // Queued commands only run inside EXEC: there the save waits for the transaction to end
-  // (Redis's in_exec). Without other kinds of fork child, SCHEDULE has nothing to wait for.
+  // (Redis's in_exec).
   bool in_exec = c.has(kClientMulti);
   if (RdbChildRunning(s)) {
     c.reply().Error("Background save already in progress");
-  } else if (in_exec) {
-    Rdb(s).bgsave_scheduled = true;
-    c.reply().SimpleString("Background saving scheduled");
+  } else if (HasActiveChild(s) || in_exec) {
+    if (schedule || in_exec) {
+      Rdb(s).bgsave_scheduled = true;
+      c.reply().SimpleString("Background saving scheduled");
+    } else {
+      c.reply().Error(
+          "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE "
+          "in order to schedule a BGSAVE whenever possible.");
+    }
   } else if (BackgroundSave(s).ok()) {
     c.reply().SimpleString("Background saving started");
   } else {
     c.reply().Error("-ERR");
+  }
+}
+
+void CmdBgrewriteaof(Client& c, CmdArgs) {
+  Server& s = c.server();
+  AppendOnlyFile& aof = s.aof();
+  if (aof.ChildRunning()) {
+    c.reply().Error("Background append only file rewriting already in progress");
+  } else if (HasActiveChild(s) || c.has(kClientMulti)) {
+    aof.ScheduleRewrite();
+    c.reply().SimpleString("Background append only file rewriting scheduled");
+  } else if (aof.RewriteBackground().ok()) {
+    c.reply().SimpleString("Background append only file rewriting started");
+  } else {
+    c.reply().Error(
+        "Can't execute an AOF background rewriting. Please check the server logs for more "
+        "information.");
   }
 }
 
@@ -504,6 +528,7 @@ void MigrateCloseTimedoutSockets() {
 void RegisterPersistenceFamily(CommandTable* t) {
   t->Register("save", CmdSave);
   t->Register("bgsave", CmdBgsave);
+  t->Register("bgrewriteaof", CmdBgrewriteaof);
   t->Register("lastsave", CmdLastSave);
   t->Register("dump", CmdDump);
   t->Register("restore", CmdRestore);

@@ -2097,7 +2097,7 @@ void DebugCmd(Client& c, CmdArgs args) {
     }
     DebugReload(c, merge, noflush, nosave);
   } else if (is("loadaof")) {
-    ReplyErr(c, "DEBUG LOADAOF requires persistence, not yet available in Ember");
+    DebugLoadAof(c);
   } else if (is("object") && argc == 3) {
     DebugObject(c, args[2]);
   } else if (is("listpack") && argc == 3) {

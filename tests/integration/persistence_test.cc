@@ -1,4 +1,4 @@
-// RDB persistence against the real binaries: SAVE / BGSAVE / SHUTDOWN / SIGTERM then a
+// RDB and AOF persistence against the real binaries: SAVE / BGSAVE / SHUTDOWN / SIGTERM then a
 // restart in the same directory, a corrupted file at startup, and interoperability with
 // Debian's redis-server 7.0.15 both ways (skipped when it is not installed).
 #include <doctest/doctest.h>
@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -277,3 +278,213 @@ TEST_CASE("persistence: the committed Redis 7.0.15 dump loads at startup") {
 }
 
 }  // namespace
+
+// ---- AOF ------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kRedisCheckAof = "/usr/bin/redis-check-aof";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+void WaitRewriteDone(RespClient& c) {
+  for (int i = 0; i < 400 && (InfoField(c, "aof_rewrite_in_progress") != 0 ||
+                              InfoField(c, "aof_rewrite_scheduled") != 0);
+       i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  CHECK(InfoField(c, "aof_rewrite_in_progress") == 0);
+}
+
+int RunStatus(const std::string& cmd) {
+  int st = std::system(cmd.c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+}  // namespace
+
+// With appendfsync always the AOF is written before each reply (everysec may postpone a
+// write while a background fsync runs, as Redis does, so a SIGKILL can lose it).
+TEST_CASE("aof: every acknowledged write survives SIGKILL and is replayed at restart") {
+  ServerProcess first(With(kDebug, {"--appendonly", "yes", "--appendfsync", "always"}));
+  REQUIRE(first.Start());
+  std::string digest;
+  {
+    RespClient c = first.Connect();
+    Fill(c);
+    Cmd(c, {"SET", "gone", "x", "PX", "1"});  // expired on replay: PXAT in the past
+    Cmd(c, {"MULTI"});
+    Cmd(c, {"INCR", "counter"});
+    Cmd(c, {"INCR", "counter"});
+    Cmd(c, {"EXEC"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    Cmd(c, {"DEL", "gone"});
+    digest = Cmd(c, {"DEBUG", "DIGEST"}).str;
+    CHECK(InfoField(c, "aof_enabled") == 1);
+  }
+  first.Kill();
+  std::string dir = first.dir() + "/appendonlydir/";
+  CHECK(ReadFile(dir + "appendonly.aof.manifest") ==
+        "file appendonly.aof.1.base.rdb seq 1 type b\n"
+        "file appendonly.aof.1.incr.aof seq 1 type i\n");
+  // The incr file is plain RESP commands, expiry as absolute time.
+  std::string incr = ReadFile(dir + "appendonly.aof.1.incr.aof");
+  CHECK(incr.rfind("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n", 0) == 0);
+  CHECK(incr.find("$4\r\nPXAT\r\n") != std::string::npos);
+  CHECK(incr.find("*1\r\n$5\r\nMULTI\r\n") != std::string::npos);
+
+  ServerProcess second(With(kDebug, {"--dir", first.dir(), "--appendonly", "yes"}));
+  REQUIRE(second.Start());
+  RespClient c = second.Connect();
+  CheckFilled(c);
+  CHECK(Cmd(c, {"GET", "counter"}).str == "2");
+  CHECK(Cmd(c, {"DEBUG", "DIGEST"}).str == digest);
+  std::string log = second.Log();
+  CHECK(log.find("DB loaded from incr file appendonly.aof.1.incr.aof") != std::string::npos);
+  CHECK(log.find("DB loaded from append only file") != std::string::npos);
+  CHECK(log.find("Opening AOF incr file appendonly.aof.1.incr.aof on server start") !=
+        std::string::npos);
+  // DEBUG LOADAOF replays the same files in place.
+  CHECK(Cmd(c, {"DEBUG", "LOADAOF"}).str == "OK");
+  CHECK(Cmd(c, {"DEBUG", "DIGEST"}).str == digest);
+}
+
+TEST_CASE("aof: BGREWRITEAOF in both base formats, then restart") {
+  for (const char* preamble : {"yes", "no"}) {
+    CAPTURE(preamble);
+    ServerProcess first(
+        With(kDebug, {"--appendonly", "yes", "--aof-use-rdb-preamble", preamble}));
+    REQUIRE(first.Start());
+    std::string digest;
+    {
+      RespClient c = first.Connect();
+      Fill(c);
+      CHECK(Cmd(c, {"BGREWRITEAOF"}).str == "Background append only file rewriting started");
+      WaitRewriteDone(c);
+      CHECK(Cmd(c, {"INFO", "persistence"}).str.find("aof_last_bgrewrite_status:ok") !=
+            std::string::npos);
+      Cmd(c, {"SET", "after_rewrite", "yes"});
+      digest = Cmd(c, {"DEBUG", "DIGEST"}).str;
+    }
+    first.Stop();
+    std::string dir = first.dir() + "/appendonlydir/";
+    std::string ext = std::string(preamble) == "yes" ? "rdb" : "aof";
+    CHECK(ReadFile(dir + "appendonly.aof.manifest") ==
+          "file appendonly.aof.2.base." + ext + " seq 2 type b\n" +
+              "file appendonly.aof.2.incr.aof seq 2 type i\n");
+    CHECK_FALSE(Exists(dir + "appendonly.aof.1.incr.aof"));  // history removed
+    CHECK_FALSE(Exists(dir + "appendonly.aof.1.base." + ext));
+    if (Exists(kRedisCheckAof)) {
+      CHECK(RunStatus(std::string(kRedisCheckAof) + " " + dir +
+                      "appendonly.aof.manifest >/dev/null 2>&1") == 0);
+    }
+    ServerProcess second(With(kDebug, {"--dir", first.dir(), "--appendonly", "yes"}));
+    REQUIRE(second.Start());
+    RespClient c = second.Connect();
+    CheckFilled(c);
+    CHECK(Cmd(c, {"GET", "after_rewrite"}).str == "yes");
+    CHECK(Cmd(c, {"DEBUG", "DIGEST"}).str == digest);
+  }
+}
+
+TEST_CASE("aof: CONFIG SET appendonly yes writes a base of the live data") {
+  ServerProcess first(kDebug);
+  REQUIRE(first.Start());
+  std::string digest;
+  {
+    RespClient c = first.Connect();
+    Fill(c);
+    CHECK(InfoField(c, "aof_enabled") == 0);
+    CHECK(Cmd(c, {"CONFIG", "SET", "appendfsync", "always"}).str == "OK");
+    CHECK(Cmd(c, {"CONFIG", "SET", "appendonly", "yes"}).str == "OK");
+    WaitRewriteDone(c);
+    Cmd(c, {"SET", "later", "1"});
+    digest = Cmd(c, {"DEBUG", "DIGEST"}).str;
+  }
+  first.Kill();
+  ServerProcess second(With(kDebug, {"--dir", first.dir(), "--appendonly", "yes"}));
+  REQUIRE(second.Start());
+  RespClient c = second.Connect();
+  CheckFilled(c);
+  CHECK(Cmd(c, {"DEBUG", "DIGEST"}).str == digest);
+}
+
+TEST_CASE("aof: a truncated tail loads with aof-load-truncated, and stops the start without") {
+  ServerProcess first(With(kDebug, {"--appendonly", "yes", "--appendfsync", "always"}));
+  REQUIRE(first.Start());
+  {
+    RespClient c = first.Connect();
+    Cmd(c, {"SET", "a", "1"});
+    Cmd(c, {"SET", "b", "2"});
+  }
+  first.Kill();
+  std::string incr = first.dir() + "/appendonlydir/appendonly.aof.1.incr.aof";
+  {
+    std::ofstream f(incr, std::ios::app | std::ios::binary);
+    f << "*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$2\r\n3";  // cut in the middle of an argument
+  }
+  {
+    ServerProcess strict(With(kDebug, {"--dir", first.dir(), "--appendonly", "yes",
+                                       "--aof-load-truncated", "no"}));
+    CHECK_FALSE(strict.Start(3000));
+    CHECK(strict.Log().find("Unexpected end of file reading the append only file") !=
+          std::string::npos);
+  }
+  ServerProcess lenient(With(kDebug, {"--dir", first.dir(), "--appendonly", "yes"}));
+  REQUIRE(lenient.Start());
+  RespClient c = lenient.Connect();
+  CHECK(Cmd(c, {"GET", "b"}).str == "2");
+  CHECK(Cmd(c, {"EXISTS", "c"}).integer == 0);
+  CHECK(lenient.Log().find("AOF appendonly.aof.1.incr.aof loaded anyway because "
+                           "aof-load-truncated is enabled") != std::string::npos);
+  Cmd(c, {"SET", "c", "after"});  // appended after the truncation point
+  CHECK(ReadFile(incr).find("$5\r\nafter\r\n") != std::string::npos);
+}
+
+TEST_CASE("aof: a bad manifest stops the start with Redis's message") {
+  ServerProcess first(With(kDebug, {"--appendonly", "yes"}));
+  REQUIRE(first.Start());
+  first.Stop();
+  {
+    std::ofstream f(first.dir() + "/appendonlydir/appendonly.aof.manifest");
+    f << "file appendonly.aof.1.base.rdb seq 1 type x\n";
+  }
+  ServerProcess second(With(kDebug, {"--dir", first.dir(), "--appendonly", "yes"}));
+  CHECK_FALSE(second.Start(3000));
+  CHECK(second.Log().find("Unknown AOF file type") != std::string::npos);
+}
+
+TEST_CASE("aof: Redis 7.0.15 loads Ember's AOF directory and Ember loads Redis's") {
+  if (!Exists(kRedisServer)) {
+    MESSAGE("redis-server not installed: skipped");
+    return;
+  }
+  ServerProcess ember(With(kDebug, {"--appendonly", "yes"}));
+  REQUIRE(ember.Start());
+  std::string digest;
+  {
+    RespClient c = ember.Connect();
+    Fill(c);
+    CHECK(Cmd(c, {"BGREWRITEAOF"}).str == "Background append only file rewriting started");
+    WaitRewriteDone(c);
+    Cmd(c, {"RPUSH", "tail", "1", "2"});
+    digest = Cmd(c, {"DEBUG", "DIGEST"}).str;
+  }
+  ember.Stop();
+  {
+    ServerProcess redis(With(kDebug, {"--dir", ember.dir(), "--appendonly", "yes"}),
+                        kRedisServer);
+    REQUIRE(redis.Start());
+    RespClient c = redis.Connect();
+    CHECK(Cmd(c, {"DEBUG", "DIGEST"}).str == digest);
+    Cmd(c, {"SET", "from_redis", "1"});
+    digest = Cmd(c, {"DEBUG", "DIGEST"}).str;
+  }
+  ServerProcess again(With(kDebug, {"--dir", ember.dir(), "--appendonly", "yes"}));
+  REQUIRE(again.Start());
+  RespClient c = again.Connect();
+  CHECK(Cmd(c, {"DEBUG", "DIGEST"}).str == digest);
+}
