@@ -123,7 +123,7 @@ TEST_CASE("GEO search errors") {
         "ERR syntax error");
   CHECK(h.Run({"GEORADIUSBYMEMBER", "Sicily", "nope", "1", "km"}).str ==
         "ERR could not decode requested zset member");
-  CHECK(h.Run({"geosearch", "Sicily", "BYRADIUS", "1", "km", "ASC"}).str ==
+  CHECK(h.Run({"geosearch", "Sicily", "BYRADIUS", "1", "km", "ASC", "WITHDIST"}).str ==
         "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch");
   CHECK(h.Run({"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km", "BYBOX",
                "1", "1", "km"})
