@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/storage/entry.h"
@@ -346,6 +347,94 @@ void PointsInAreas(Entry* e, const geo::SearchAreas& areas, const geo::Shape& sh
   }
 }
 
+// Orders `v` so that positions [0, keep) hold the `keep` first elements in cmp order, by the
+// partial quicksort Redis uses for COUNT (Bentley and McIlroy's three-way partitioning, which
+// skips partitions outside the wanted range). Equal elements end up in the same order as in
+// Redis, so ties at the COUNT cut-off select the same members. cmp returns <0, 0 or >0.
+template <typename Cmp>
+void PartialSort(std::vector<GeoPoint>& v, size_t keep, Cmp cmp) {
+  size_t want_lo = 0, want_hi = keep - 1;  // inclusive
+  auto wanted = [&](size_t lo, size_t len) {
+    bool all_left = want_lo < lo && want_hi < lo;
+    bool all_right = want_lo >= lo + len && want_hi >= lo + len;
+    return !all_left && !all_right;
+  };
+  auto median = [&](size_t a, size_t b, size_t c) {
+    if (cmp(v[a], v[b]) < 0) {
+      if (cmp(v[b], v[c]) < 0) return b;
+      return cmp(v[a], v[c]) < 0 ? c : a;
+    }
+    if (cmp(v[b], v[c]) > 0) return b;
+    return cmp(v[a], v[c]) < 0 ? a : c;
+  };
+  auto swap_at = [&](size_t a, size_t b) {
+    if (a != b) std::swap(v[a], v[b]);
+  };
+  auto swap_runs = [&](size_t a, size_t b, size_t n) {
+    for (size_t i = 0; i < n; i++) swap_at(a + i, b + i);
+  };
+  // (base, n) pairs still to sort; the right part is handled next, then the stack.
+  std::vector<std::pair<size_t, size_t>> todo{{0, v.size()}};
+  while (!todo.empty()) {
+    auto [base, n] = todo.back();
+    todo.pop_back();
+    for (;;) {
+      if (n < 7) {
+        for (size_t m = base + 1; m < base + n; m++) {
+          for (size_t l = m; l > base && cmp(v[l - 1], v[l]) > 0; l--) swap_at(l, l - 1);
+        }
+        break;
+      }
+      size_t mid = base + n / 2;
+      if (n > 7) {
+        size_t first = base, last = base + n - 1;
+        if (n > 40) {
+          size_t d = n / 8;
+          first = median(first, first + d, first + 2 * d);
+          mid = median(mid - d, mid, mid + d);
+          last = median(last - 2 * d, last - d, last);
+        }
+        mid = median(first, mid, last);
+      }
+      swap_at(base, mid);  // the pivot sits at base during the partition
+      // [base+1, pa): equal to the pivot; [pa, pb): less; (pc, pd]: greater; (pd, end): equal.
+      size_t pa = base + 1, pb = base + 1, pc = base + n - 1, pd = base + n - 1;
+      for (;;) {
+        int r;
+        while (pb <= pc && (r = cmp(v[pb], v[base])) <= 0) {
+          if (r == 0) swap_at(pa++, pb);
+          pb++;
+        }
+        while (pb <= pc && (r = cmp(v[pc], v[base])) >= 0) {
+          if (r == 0) swap_at(pc, pd--);
+          pc--;
+        }
+        if (pb > pc) break;
+        swap_at(pb++, pc--);
+      }
+      // Move the equal runs from both ends to the middle.
+      size_t end = base + n;
+      size_t k = std::min(pa - base, pb - pa);
+      swap_runs(base, pb - k, k);
+      k = std::min(pd - pc, end - pd - 1);
+      swap_runs(pb, end - k, k);
+      size_t less = pb - pa, greater = pd - pc;
+      bool more = false;
+      size_t next_base = end - greater;
+      if (greater > 1 && wanted(next_base, greater)) more = true;
+      if (less > 1 && wanted(base, less)) {
+        // Sort the lower part first, as the recursive original does.
+        if (more) todo.emplace_back(next_base, greater);
+        todo.emplace_back(base, less);
+        break;
+      }
+      if (!more) break;
+      base = next_base;
+      n = greater;
+    }
+  }
+}
+
 enum SearchFlags : int {
   kFromCoords = 1 << 0,  // GEORADIUS: centre given as longitude latitude
   kFromMember = 1 << 1,  // GEORADIUSBYMEMBER: centre given as a member
@@ -531,13 +620,18 @@ void SearchGeneric(Client& c, CmdArgs args, size_t src_index, int flags) {
   }
   size_t returned = (count == 0 || points.size() < uint64_t(count)) ? points.size()
                                                                     : size_t(count);
-  // Stable, like the merge sort glibc's qsort uses: equal distances keep the search order.
-  if (sort == Sort::kAsc) {
-    std::stable_sort(points.begin(), points.end(),
-                     [](const GeoPoint& a, const GeoPoint& b) { return a.dist < b.dist; });
-  } else if (sort == Sort::kDesc) {
-    std::stable_sort(points.begin(), points.end(),
-                     [](const GeoPoint& a, const GeoPoint& b) { return a.dist > b.dist; });
+  if (sort != Sort::kNone) {
+    int sign = sort == Sort::kAsc ? 1 : -1;
+    auto cmp = [sign](const GeoPoint& a, const GeoPoint& b) {
+      return sign * (a.dist > b.dist ? 1 : a.dist == b.dist ? 0 : -1);
+    };
+    if (returned == points.size()) {
+      // Stable, like the merge sort glibc's qsort uses: equal distances keep the search order.
+      std::stable_sort(points.begin(), points.end(),
+                       [&cmp](const GeoPoint& a, const GeoPoint& b) { return cmp(a, b) < 0; });
+    } else {
+      PartialSort(points, returned, cmp);
+    }
   }
   for (size_t i = 0; i < returned; i++) points[i].dist /= shape.conversion;
 

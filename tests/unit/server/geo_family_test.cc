@@ -176,3 +176,42 @@ TEST_CASE("GEO replies in RESP3") {
   CHECK(pos.elems[1].is_null());
   CHECK(h.Run({"GEODIST", "Sicily", "Palermo", "Catania"}).type == RespValue::Type::kBulk);
 }
+
+TEST_CASE("GEORADIUS COUNT picks the same members as Redis among equal distances") {
+  Harness h;
+  // 50 members on two spots: a COUNT cut-off falls among equal distances, where the order
+  // depends on the partial quicksort.
+  std::vector<std::string> add{"GEOADD", "tie"};
+  for (int i = 0; i < 50; i++) {
+    add.push_back(i % 3 == 0 ? "15.1" : "15");
+    add.push_back("37");
+    add.push_back("m" + std::to_string(i));
+  }
+  CHECK(h.Run(add).integer == 50);
+  CHECK(Strs(h.Run({"GEORADIUS", "tie", "15", "37", "100", "km", "COUNT", "7", "ASC"})) ==
+        V{"m25", "m10", "m11", "m13", "m14", "m16", "m17"});
+  CHECK(Strs(h.Run({"GEORADIUS", "tie", "15", "37", "100", "km", "COUNT", "5", "DESC"})) ==
+        V{"m9", "m12", "m15", "m18", "m21"});
+}
+
+TEST_CASE("GEOADD propagates as ZADD with the scores") {
+  Harness h;
+  ember::Command* cmd = h.server().commands().Find("geoadd");
+  REQUIRE(cmd != nullptr);
+  ember::Client& c = *h.client();
+  auto run = [&](std::vector<std::string_view> args) {
+    c.cmd = cmd;
+    c.propagate_rewrite.clear();
+    c.propagate_rewritten = false;
+    cmd->fn(c, args);
+    c.cmd = nullptr;
+  };
+  run({"GEOADD", "Sicily", "CH", "13.361389", "38.115556", "Palermo"});
+  CHECK(c.propagate_rewritten);
+  CHECK(c.propagate_rewrite ==
+        std::vector<std::string>{"zadd", "Sicily", "CH", "3479099956230698", "Palermo"});
+  // Nothing changed: nothing to propagate.
+  run({"GEOADD", "Sicily", "13.361389", "38.115556", "Palermo"});
+  CHECK_FALSE(c.propagate_rewritten);
+  c.propagate_rewrite.clear();
+}
