@@ -65,9 +65,7 @@ void Move(HashBits* h, bool lon_axis, int d) {
 
 uint64_t Interleave(uint32_t even, uint32_t odd) { return Spread(even) | (Spread(odd) << 1); }
 
-uint64_t Deinterleave(uint64_t v) {
-  return uint64_t(Gather(v)) | (uint64_t(Gather(v >> 1)) << 32);
-}
+uint64_t Deinterleave(uint64_t v) { return uint64_t(Gather(v)) | (uint64_t(Gather(v >> 1)) << 32); }
 
 bool Encode(const Range& lon_range, const Range& lat_range, double lon, double lat, uint8_t step,
             HashBits* out) {
@@ -217,8 +215,7 @@ void BoundingBox(const Shape& shape, double bounds[4]) {
   double height = shape.conversion * (circle ? shape.radius : shape.height / 2);
   double width = shape.conversion * (circle ? shape.radius : shape.width / 2);
   double lat_delta = ToDeg(height / kEarthRadiusMeters);
-  double lon_delta_top =
-      ToDeg(width / kEarthRadiusMeters / std::cos(ToRad(shape.lat + lat_delta)));
+  double lon_delta_top = ToDeg(width / kEarthRadiusMeters / std::cos(ToRad(shape.lat + lat_delta)));
   double lon_delta_bottom =
       ToDeg(width / kEarthRadiusMeters / std::cos(ToRad(shape.lat - lat_delta)));
   // The edge nearer the pole is the wider one in degrees: north in the northern hemisphere,
@@ -237,11 +234,10 @@ SearchAreas AreasForShape(Shape* shape) {
   double max_lon = shape->bounds[2], max_lat = shape->bounds[3];
 
   // A box is covered by the circle through its corners.
-  double radius_meters =
-      shape->type == Shape::kCircle
-          ? shape->radius
-          : std::sqrt((shape->width / 2) * (shape->width / 2) +
-                      (shape->height / 2) * (shape->height / 2));
+  double radius_meters = shape->type == Shape::kCircle
+                             ? shape->radius
+                             : std::sqrt((shape->width / 2) * (shape->width / 2) +
+                                         (shape->height / 2) * (shape->height / 2));
   radius_meters *= shape->conversion;
 
   SearchAreas out;

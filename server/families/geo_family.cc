@@ -124,8 +124,8 @@ void ReplyDistance(Client& c, double d) {
   }
   long long v = llrint(d * 10000.0);
   bool negative = v < 0;
-  unsigned long long u = negative ? 0ULL - static_cast<unsigned long long>(v)
-                                  : static_cast<unsigned long long>(v);
+  unsigned long long u =
+      negative ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v);
   std::string out = negative ? "-" : "";
   out += std::to_string(u / 10000);
   char frac[8];
@@ -436,10 +436,10 @@ void PartialSort(std::vector<GeoPoint>& v, size_t keep, Cmp cmp) {
 }
 
 enum SearchFlags : int {
-  kFromCoords = 1 << 0,  // GEORADIUS: centre given as longitude latitude
-  kFromMember = 1 << 1,  // GEORADIUSBYMEMBER: centre given as a member
-  kNoStore = 1 << 2,     // the _RO variants: no STORE/STOREDIST
-  kSearch = 1 << 3,      // GEOSEARCH syntax
+  kFromCoords = 1 << 0,   // GEORADIUS: centre given as longitude latitude
+  kFromMember = 1 << 1,   // GEORADIUSBYMEMBER: centre given as a member
+  kNoStore = 1 << 2,      // the _RO variants: no STORE/STOREDIST
+  kSearch = 1 << 3,       // GEOSEARCH syntax
   kSearchStore = 1 << 4,  // GEOSEARCHSTORE
 };
 
@@ -447,8 +447,8 @@ enum class Sort { kNone, kAsc, kDesc };
 
 // Builds the destination of a STORE: a skiplist converted to a listpack when it fits, as
 // Redis does.
-Entry* BuildStored(Client& c, std::string_view dst, const std::vector<GeoPoint>& points,
-                   size_t n, bool storedist) {
+Entry* BuildStored(Client& c, std::string_view dst, const std::vector<GeoPoint>& points, size_t n,
+                   bool storedist) {
   Entry* e = zset::NewEntryWithEncoding(dst, Encoding::kSkiplist);
   auto* zs = static_cast<zset::ZSet*>(e->v.ptr);
   size_t maxlen = 0, total = 0;
@@ -548,8 +548,7 @@ void SearchGeneric(Client& c, CmdArgs args, size_t src_index, int flags) {
       }
       frommember = true;
       i++;
-    } else if (EqualsIgnoreCase(arg, "fromlonlat") && i + 2 < remaining && search &&
-               !frommember) {
+    } else if (EqualsIgnoreCase(arg, "fromlonlat") && i + 2 < remaining && search && !frommember) {
       if (!ParseLonLat(c, args[base_args + i + 1], args[base_args + i + 2], &shape.lon,
                        &shape.lat)) {
         return;
@@ -573,9 +572,9 @@ void SearchGeneric(Client& c, CmdArgs args, size_t src_index, int flags) {
   }
 
   if (store && (withdist || withhash || withcoords)) {
-    c.reply().Error(std::string((flags & kSearchStore) ? "GEOSEARCHSTORE"
-                                                       : "STORE option in GEORADIUS") +
-                    " is not compatible with WITHDIST, WITHHASH and WITHCOORD options");
+    c.reply().Error(
+        std::string((flags & kSearchStore) ? "GEOSEARCHSTORE" : "STORE option in GEORADIUS") +
+        " is not compatible with WITHDIST, WITHHASH and WITHCOORD options");
     return;
   }
   if ((flags & kSearch) && !(frommember || fromloc)) {
@@ -618,8 +617,7 @@ void SearchGeneric(Client& c, CmdArgs args, size_t src_index, int flags) {
     c.reply().ArrayHeader(0);
     return;
   }
-  size_t returned = (count == 0 || points.size() < uint64_t(count)) ? points.size()
-                                                                    : size_t(count);
+  size_t returned = (count == 0 || points.size() < uint64_t(count)) ? points.size() : size_t(count);
   if (sort != Sort::kNone) {
     int sign = sort == Sort::kAsc ? 1 : -1;
     auto cmp = [sign](const GeoPoint& a, const GeoPoint& b) {
@@ -672,9 +670,7 @@ void SearchGeneric(Client& c, CmdArgs args, size_t src_index, int flags) {
 }
 
 void CmdGeoRadius(Client& c, CmdArgs args) { SearchGeneric(c, args, 1, kFromCoords); }
-void CmdGeoRadiusRo(Client& c, CmdArgs args) {
-  SearchGeneric(c, args, 1, kFromCoords | kNoStore);
-}
+void CmdGeoRadiusRo(Client& c, CmdArgs args) { SearchGeneric(c, args, 1, kFromCoords | kNoStore); }
 void CmdGeoRadiusByMember(Client& c, CmdArgs args) { SearchGeneric(c, args, 1, kFromMember); }
 void CmdGeoRadiusByMemberRo(Client& c, CmdArgs args) {
   SearchGeneric(c, args, 1, kFromMember | kNoStore);

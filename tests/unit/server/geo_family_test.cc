@@ -27,8 +27,8 @@ void AddSicily(Harness& h) {
 
 TEST_CASE("GEOADD stores Redis's geohash scores") {
   Harness h;
-  CHECK(h.Run({"GEOADD", "Sicily", "13.361389", "38.115556", "Palermo", "15.087269",
-               "37.502669", "Catania"})
+  CHECK(h.Run({"GEOADD", "Sicily", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669",
+               "Catania"})
             .integer == 2);
   CHECK(h.Run({"ZSCORE", "Sicily", "Palermo"}).str == "3479099956230698");
   CHECK(h.Run({"ZSCORE", "Sicily", "Catania"}).str == "3479447370796909");
@@ -81,8 +81,8 @@ TEST_CASE("GEOPOS GEOHASH GEODIST") {
 TEST_CASE("GEORADIUS and GEOSEARCH replies") {
   Harness h;
   AddSicily(h);
-  RespValue r = h.Run({"GEORADIUS", "Sicily", "15", "37", "200", "km", "WITHDIST", "WITHCOORD",
-                       "WITHHASH", "ASC"});
+  RespValue r = h.Run(
+      {"GEORADIUS", "Sicily", "15", "37", "200", "km", "WITHDIST", "WITHCOORD", "WITHHASH", "ASC"});
   REQUIRE(r.elems.size() == 2);
   REQUIRE(r.elems[0].elems.size() == 4);
   CHECK(r.elems[0].elems[0].str == "Catania");
@@ -99,8 +99,8 @@ TEST_CASE("GEORADIUS and GEOSEARCH replies") {
   CHECK(Strs(h.Run({"GEORADIUS", "Sicily", "15", "37", "100", "km"})) == V{"Catania"});
   CHECK(Strs(h.Run({"GEORADIUSBYMEMBER", "Sicily", "Palermo", "200", "km"})) ==
         V{"Palermo", "Catania"});
-  CHECK(Strs(h.Run({"GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYBOX", "400", "400",
-                    "km", "ASC"})) == V{"Catania", "Palermo"});
+  CHECK(Strs(h.Run({"GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYBOX", "400", "400", "km",
+                    "ASC"})) == V{"Catania", "Palermo"});
   CHECK(Strs(h.Run({"GEOSEARCH", "Sicily", "FROMMEMBER", "Catania", "BYRADIUS", "1", "km"})) ==
         V{"Catania"});
   CHECK(Strs(h.Run({"GEOSEARCH", "missing", "FROMMEMBER", "x", "BYRADIUS", "1", "km"})).empty());
@@ -125,8 +125,8 @@ TEST_CASE("GEO search errors") {
         "ERR could not decode requested zset member");
   CHECK(h.Run({"geosearch", "Sicily", "BYRADIUS", "1", "km", "ASC", "WITHDIST"}).str ==
         "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch");
-  CHECK(h.Run({"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km", "BYBOX",
-               "1", "1", "km"})
+  CHECK(h.Run({"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km", "BYBOX", "1",
+               "1", "km"})
             .str == "ERR syntax error");
   CHECK(h.Run({"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "1", "COUNT", "1"}).str ==
         "ERR exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCH");
@@ -150,8 +150,8 @@ TEST_CASE("GEORADIUS STORE and GEOSEARCHSTORE write sorted sets") {
             .integer == 1);
   CHECK(h.Run({"ZSCORE", "d", "Catania"}).str == "56.441257870158204");
   CHECK(h.Run({"ZCARD", "d"}).integer == 1);
-  CHECK(h.Run({"GEOSEARCHSTORE", "d", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200",
-               "km", "STOREDIST"})
+  CHECK(h.Run({"GEOSEARCHSTORE", "d", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km",
+               "STOREDIST"})
             .integer == 2);
   CHECK(h.Run({"ZCARD", "d"}).integer == 2);
   CHECK(h.Run({"TYPE", "d"}).str == "zset");
