@@ -120,6 +120,8 @@ void Client::ProcessInput() {
         break;
       }
     }
+    // What the master sent is counted in the replication offset and relayed as is.
+    if (has(kClientMaster)) server_->ProxyMasterStream(std::string_view(qbuf_ + qpos_, consumed));
     qpos_ += consumed;
   }
   if (qpos_ == qlen_) {
@@ -128,6 +130,17 @@ void Client::ProcessInput() {
 }
 
 void Client::ExecuteRequest() { server_->Dispatch(*this); }
+
+void Client::InjectInput(std::string_view bytes) {
+  while (!bytes.empty() && !has(kClientCloseAsap)) {
+    uv_buf_t b = ReadBuffer(bytes.size());
+    size_t n = std::min(bytes.size(), size_t(b.len));
+    if (n == 0) return;
+    memcpy(b.base, bytes.data(), n);
+    bytes.remove_prefix(n);
+    OnData(n);
+  }
+}
 
 void Client::ShrinkQueryBuffer(bool idle) {
   size_t unparsed = qlen_ - qpos_;

@@ -75,6 +75,8 @@ class Client : public Connection::Owner {
   void ProcessInput();
   // Hands the reply buffer to the socket.
   void Flush();
+  // Appends bytes to the query buffer as if read from the socket, and processes them.
+  void InjectInput(std::string_view bytes);
   // Schedules the connection to close after pending replies are written (or at once).
   void CloseAfterReply() { set(kClientCloseAfterReply); }
   void CloseAsap();
@@ -111,6 +113,12 @@ class Client : public Connection::Owner {
 
   // A replica's outgoing replication stream (flushed after replies, which replicas don't get).
   std::string stream_out;
+  // Replication: a replica's last acknowledged offset (REPLCONF ACK) and time, its listening
+  // port; for any client, the master offset after its last propagated write (WAIT).
+  int64_t repl_ack_off = 0;
+  int64_t repl_ack_time_ms = 0;
+  int64_t repl_listening_port = 0;
+  int64_t woff = 0;
 
   // Connection::Owner
   uv_buf_t ReadBuffer(size_t suggested) override;

@@ -165,6 +165,16 @@ void Server::Dispatch(Client& c) {
     std::string disk_error;
     if (WritesDeniedByDiskError(*this, &disk_error)) return reject(disk_error);
   }
+  if (is_replica() && !c.has(kClientMaster)) {
+    if (config_.GetOne("replica-read-only") == "yes" && cmd->has(kCmdWrite)) {
+      return reject("-READONLY You can't write against a read only replica.");
+    }
+    if (replica_link_->state() != ReplicaLink::State::kConnected &&
+        config_.GetOne("replica-serve-stale-data") == "no" && !cmd->has(kCmdStale)) {
+      return reject(
+          "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+    }
+  }
   if (c.has(kClientMulti)) {
     std::string_view base = cmd->parent ? cmd->parent->name : cmd->name;
     if (base != "exec" && base != "discard" && base != "multi" && base != "watch" &&
@@ -188,9 +198,12 @@ void Server::Dispatch(Client& c) {
     return;
   }
 
-  bool was_replica = c.has(kClientReplica);
+  // Replicas get no replies from us; nor does our master (REPLCONF GETACK answers directly).
+  bool was_replica = c.has(kClientReplica) || c.has(kClientMaster);
+  int64_t offset_before = master_repl_offset_;
   Call(c, cmd, args);
-  PropagatePending();
+  PropagatePending(cmd);
+  if (master_repl_offset_ != offset_before) c.woff = master_repl_offset_;
   if (!blocking_->reexecuting()) blocking_->HandleReadyKeys();
   if (was_replica) c.out().resize(mark);  // replicas get no replies
   finish();
@@ -227,8 +240,12 @@ void Server::Call(Client& c, Command* cmd, CmdArgs args) {
   int64_t start = MonotonicUs();
   cmd->fn(c, args);
   int64_t duration = MonotonicUs() - start;
+  if (dirty > dirty_before && is_replica() && !c.has(kClientMaster)) {
+    RememberReplicaKeysWithExpire(c, cmd, args);
+  }
 
-  if (!c.propagate_prevented && (dirty != dirty_before || c.propagate_rewritten)) {
+  // A command that reset the counter (DEBUG RELOAD, DEBUG LOADAOF) changed nothing to send.
+  if (!c.propagate_prevented && (dirty > dirty_before || c.propagate_rewritten)) {
     if (c.propagate_rewritten) {
       if (!c.propagate_rewrite.empty()) AlsoPropagate(dbid, std::move(c.propagate_rewrite));
     } else {

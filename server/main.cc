@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "common/util/log.h"
+#include "common/util/strings.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -130,6 +131,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("Ready to accept connections");
+  {
+    std::vector<std::string> master;
+    if (ember::SplitArgs(cfg.GetOne("replicaof"), &master) && master.size() == 2) {
+      server->ReplicaOf(master[0], std::stoi(master[1]), nullptr);
+    }
+  }
 
   Signals sigs;
   uv_signal_init(loop, &sigs.term);

@@ -546,6 +546,26 @@ Status LoadRdbFile(Server& s, const std::string& path, bool allow_dup) {
   return result;
 }
 
+void EmptyDataset(Server& s, bool functions) { EmptyData(s, functions); }
+
+Status LoadRdbFromMemory(Server& s, std::string_view data) {
+  RdbReader reader(data);
+  reader.set_config(LoadConfigFor(s, nullptr));
+  ServerLoader loader(s, false, true);
+  bool was_loading = s.loading;
+  s.loading = true;
+  Status result = reader.Load(&loader);
+  s.loading = was_loading;
+  if (!result.ok()) {
+    spdlog::warn("Internal error in RDB reading offset {}, function at rdb.c:0 -> {}",
+                 reader.offset(), result.message());
+    return result;
+  }
+  spdlog::info("Done loading RDB, keys loaded: {}, keys expired: {}.", loader.loaded,
+               loader.expired);
+  return Status::OK();
+}
+
 Status LoadRdbFromFd(Server& s, int fd, uint64_t size, bool allow_dup, bool aof_base,
                      uint64_t* consumed) {
   if (lseek(fd, 0, SEEK_SET) == -1) return Status::IOError(strerror(errno));

@@ -82,6 +82,12 @@ bool PrepareForShutdown(Server& s, bool save, bool nosave, bool force);
 void FlushAllResetRdb(Server& s);
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: replies to the client.
 void DebugReload(Client& c, bool merge, bool noflush, bool nosave);
+// Empties every database (and the function libraries when `functions`), touching WATCHed
+// keys (Redis's emptyData).
+void EmptyDataset(Server& s, bool functions);
+// A replica's initial sync: loads an RDB payload held in memory (expired keys are kept; the
+// master will delete them).
+Status LoadRdbFromMemory(Server& s, std::string_view data);
 // DEBUG LOADAOF: flushes the AOF, empties the dataset and replays the AOF files.
 void DebugLoadAof(Client& c);
 

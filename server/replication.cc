@@ -10,10 +10,16 @@
 #include "common/util/memory.h"
 #include "common/util/strings.h"
 #include "server/families/families.h"
+#include "server/key_extraction.h"
 #include "server/server.h"
 
 namespace ember {
 namespace {
+
+// Who asked, for the log (Redis logs the whole CLIENT INFO line).
+std::string ClientSummary(Client& c) {
+  return fmt::format("id={} addr={}", c.id(), c.conn() ? c.conn()->peer() : std::string());
+}
 
 void AppendCommand(std::string* out, const std::vector<std::string>& argv) {
   out->append("*").append(std::to_string(argv.size())).append("\r\n");
@@ -32,16 +38,14 @@ void Server::AlsoPropagate(int dbid, std::vector<std::string> argv) {
   if (!current_client_) PropagatePending();  // outside a command (active expiry, cron)
 }
 
-void Server::PropagatePending() {
+void Server::PropagatePending(const Command* cmd) {
   if (also_propagate_.empty()) return;
   std::vector<std::pair<int, std::vector<std::string>>> ops;
   ops.swap(also_propagate_);
   // Commands that may expire arbitrary keys are not made atomic with those deletions.
   bool transaction = ops.size() > 1;
-  if (current_client_ && current_client_->cmd) {
-    const std::string& n = current_client_->cmd->fullname;
-    if (n == "scan" || n == "randomkey") transaction = false;
-  }
+  if (!cmd && current_client_) cmd = current_client_->cmd;
+  if (cmd && (cmd->fullname == "scan" || cmd->fullname == "randomkey")) transaction = false;
   if (transaction) PropagateNow(ops.front().first, {"MULTI"});
   for (const auto& [db, argv] : ops) PropagateNow(db, argv);
   if (transaction) PropagateNow(ops.back().first, {"EXEC"});
@@ -53,7 +57,8 @@ void Server::PropagateNow(int dbid, const std::vector<std::string>& argv) {
 }
 
 void Server::FeedReplicationStream(int dbid, const std::vector<std::string>& argv) {
-  if (replicas_.empty()) return;
+  // A replica relays its master's stream instead (ProxyMasterStream).
+  if (replicas_.empty() || is_replica()) return;
   std::string bytes;
   if (dbid >= 0 && dbid != repl_seldb_) {
     AppendCommand(&bytes, {"SELECT", std::to_string(dbid)});
@@ -64,6 +69,130 @@ void Server::FeedReplicationStream(int dbid, const std::vector<std::string>& arg
   for (Client* r : replicas_) {
     r->stream_out.append(bytes);
     MarkPendingWrite(r);
+  }
+}
+
+void Server::ProxyMasterStream(std::string_view bytes) {
+  master_repl_offset_ += int64_t(bytes.size());
+  for (Client* r : replicas_) {
+    r->stream_out.append(bytes);
+    MarkPendingWrite(r);
+  }
+}
+
+void Server::SetReplicationState(const std::string& replid, int64_t offset) {
+  replid_ = replid;
+  master_repl_offset_ = offset;
+}
+
+void Server::ReplicaOf(const std::string& host, int port, Client* by) {
+  // Sub-replicas must resynchronize with the new history; blocked clients learn the role
+  // changed (Redis's disconnectAllBlockedClients).
+  std::vector<Client*> subs = replicas_;
+  for (Client* r : subs) r->CloseAsap();
+  std::vector<Client*> blocked;
+  for (auto& [id, c] : clients_) {
+    if (c->has(kClientBlocked) && blocking_->IsBlocked(*c)) blocked.push_back(c);
+  }
+  for (Client* c : blocked) {
+    blocking_->Unblock(*c, false,
+                       "-UNBLOCKED force unblock from blocking operation, instance state "
+                       "changed (master -> replica?)");
+  }
+  replica_link_->SetMaster(host, port);
+  spdlog::info("REPLICAOF {}:{} enabled (user request from '{}')", host, port,
+               by ? ClientSummary(*by) : std::string("config"));
+}
+
+void Server::ReplicaOfNoOne(Client* by) {
+  if (!is_replica()) return;
+  replica_link_->Unset();
+  replica_keys_with_expire_.clear();
+  ChangeReplicationId();
+  spdlog::info("MASTER MODE enabled (user request from '{}')",
+               by ? ClientSummary(*by) : std::string("config"));
+}
+
+size_t Server::ReplicasAcked(int64_t offset) const {
+  size_t n = 0;
+  for (const Client* r : replicas_) {
+    if (r->has(kClientReplicaOnline) && r->repl_ack_off >= offset) n++;
+  }
+  return n;
+}
+
+void Server::ReplicaAcked(Client& c, int64_t offset) {
+  if (offset > c.repl_ack_off) c.repl_ack_off = offset;
+  c.repl_ack_time_ms = NowMs();
+  if (!waiters_.empty()) ServeWaiters(false);
+}
+
+void Server::WaitForReplicas(Client& c, int64_t numreplicas, int64_t deadline_ms) {
+  size_t acked = ReplicasAcked(c.woff);
+  if (acked >= size_t(numreplicas) || c.has(kClientMulti)) {
+    c.reply().Integer(int64_t(acked));
+    return;
+  }
+  waiters_.push_back({&c, numreplicas, c.woff, deadline_ms});
+  c.set(kClientBlocked);
+  // Ask the replicas where they are now rather than waiting for their next periodic ACK.
+  if (!getack_pending_) {
+    getack_pending_ = true;
+    FeedReplicationStream(-1, {"REPLCONF", "GETACK", "*"});
+  }
+}
+
+void Server::ServeWaiters(bool timeouts_only_due) {
+  getack_pending_ = false;
+  if (waiters_.empty()) return;
+  int64_t now = NowMs();
+  std::vector<Waiter> keep;
+  std::vector<Client*> resumed;
+  for (const Waiter& w : waiters_) {
+    size_t acked = ReplicasAcked(w.offset);
+    bool done = acked >= size_t(w.numreplicas);
+    bool expired = w.deadline_ms && now >= w.deadline_ms;
+    if (!done && !expired) {
+      keep.push_back(w);
+      continue;
+    }
+    (void)timeouts_only_due;
+    w.c->clear(kClientBlocked);
+    w.c->reply().Integer(int64_t(acked));
+    MarkPendingWrite(w.c);
+    resumed.push_back(w.c);
+  }
+  waiters_.swap(keep);
+  for (Client* c : resumed) c->ProcessInput();  // requests pipelined behind WAIT
+}
+
+void Server::RememberReplicaKeysWithExpire(Client& c, Command* cmd, CmdArgs args) {
+  for (const KeyReference& k : GetKeys(*cmd, args)) {
+    std::string_view key = args[size_t(k.pos)];
+    Entry* e = c.db().Find(key);
+    if (e && e->has_expire()) replica_keys_with_expire_.insert({c.db_index(), std::string(key)});
+  }
+}
+
+void Server::ExpireReplicaKeys() {
+  int64_t now = NowMs();
+  for (auto it = replica_keys_with_expire_.begin(); it != replica_keys_with_expire_.end();) {
+    Db& d = db(it->first);
+    Entry* e = d.Find(it->second);
+    int64_t when = e && e->has_expire() ? d.GetExpire(e) : -1;
+    if (when < 0) {
+      it = replica_keys_with_expire_.erase(it);
+      continue;
+    }
+    if (when < now) {
+      std::string key = it->second;
+      DeleteKey(d, key);
+      stats_.expired_keys++;
+      NotifyKeyspaceEvent(kNotifyExpired, "expired", key, d.id());
+      it = replica_keys_with_expire_.erase(it);
+      continue;
+    }
+    ++it;
   }
 }
 
@@ -167,7 +296,26 @@ void CmdReplconf(Client& c, CmdArgs args) {
   for (size_t i = 1; i < args.size(); i += 2) {
     std::string_view opt = args[i];
     if (EqualsIgnoreCase(opt, "ack") || EqualsIgnoreCase(opt, "fack")) {
-      return;  // acknowledgements get no reply
+      // Acknowledgements get no reply.
+      int64_t off = 0;
+      if (c.has(kClientReplica) && EqualsIgnoreCase(opt, "ack") && StringToInt64(args[i + 1], &off)) {
+        c.server().ReplicaAcked(c, off);
+      }
+      return;
+    }
+    if (EqualsIgnoreCase(opt, "getack")) {
+      // Only the master asks; the answer goes straight to it.
+      if (c.has(kClientMaster)) c.server().replica_link().SendAck();
+      return;
+    }
+    if (EqualsIgnoreCase(opt, "listening-port")) {
+      int64_t port = 0;
+      if (!StringToInt64(args[i + 1], &port)) {
+        c.reply().Error(err::kNotInt);
+        return;
+      }
+      c.repl_listening_port = port;
+      continue;
     }
     if (!EqualsIgnoreCase(opt, "listening-port") && !EqualsIgnoreCase(opt, "ip-address") &&
         !EqualsIgnoreCase(opt, "capa") && !EqualsIgnoreCase(opt, "getack") &&
@@ -179,9 +327,92 @@ void CmdReplconf(Client& c, CmdArgs args) {
   c.reply().Ok();
 }
 
+void CmdReplicaof(Client& c, CmdArgs args) {
+  Server& s = c.server();
+  if (EqualsIgnoreCase(args[1], "no") && EqualsIgnoreCase(args[2], "one")) {
+    s.ReplicaOfNoOne(&c);
+    c.reply().Ok();
+    return;
+  }
+  if (c.has(kClientReplica)) {
+    c.reply().Error("Command is not valid when client is a replica.");
+    return;
+  }
+  int64_t port = 0;
+  if (!StringToInt64(args[2], &port) || port < 0 || port > 65535) {
+    c.reply().Error("Invalid master port");
+    return;
+  }
+  ReplicaLink& link = s.replica_link();
+  if (link.active() && EqualsIgnoreCase(link.host(), args[1]) && link.port() == port) {
+    spdlog::info(
+        "REPLICAOF would result into synchronization with the master we are already connected "
+        "with. No operation performed.");
+    c.reply().SimpleString("OK Already connected to specified master");
+    return;
+  }
+  s.ReplicaOf(std::string(args[1]), int(port), &c);
+  c.reply().Ok();
+}
+
+void CmdRole(Client& c, CmdArgs) {
+  Server& s = c.server();
+  ReplyBuilder& r = c.reply();
+  if (!s.is_replica()) {
+    r.ArrayHeader(int64_t(3));
+    r.Bulk("master");
+    r.Integer(s.master_repl_offset());
+    size_t online = 0;
+    for (Client* rc : s.replicas()) online += rc->has(kClientReplicaOnline) ? 1 : 0;
+    r.ArrayHeader(int64_t(online));
+    for (Client* rc : s.replicas()) {
+      if (!rc->has(kClientReplicaOnline)) continue;
+      std::string peer = rc->conn() ? rc->conn()->peer() : std::string("?:0");
+      r.ArrayHeader(int64_t(3));
+      r.Bulk(peer.substr(0, peer.rfind(':')));
+      r.Bulk(std::to_string(rc->repl_listening_port));
+      r.Bulk(std::to_string(rc->repl_ack_off));
+    }
+    return;
+  }
+  ReplicaLink& link = s.replica_link();
+  r.ArrayHeader(int64_t(5));
+  r.Bulk("slave");
+  r.Bulk(link.host());
+  r.Integer(link.port());
+  r.Bulk(link.RoleState());
+  r.Integer(link.master() ? s.master_repl_offset() : -1);
+}
+
+void CmdWait(Client& c, CmdArgs args) {
+  Server& s = c.server();
+  if (s.is_replica()) {
+    c.reply().Error(
+        "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a "
+        "replica is configured to be writable (which is not the default) writes to replicas "
+        "are just local and are not propagated.");
+    return;
+  }
+  int64_t numreplicas = 0, timeout = 0;
+  if (!ParseInt64Arg(c, args[1], &numreplicas)) return;
+  if (!StringToInt64(args[2], &timeout)) {
+    c.reply().Error("timeout is not an integer or out of range");
+    return;
+  }
+  if (timeout < 0) {
+    c.reply().Error("timeout is negative");
+    return;
+  }
+  s.WaitForReplicas(c, numreplicas, timeout ? NowMs() + timeout : 0);
+}
+
 }  // namespace
 
 void RegisterReplicationFamily(CommandTable* t) {
+  t->Register("replicaof", CmdReplicaof);
+  t->Register("slaveof", CmdReplicaof);
+  t->Register("role", CmdRole);
+  t->Register("wait", CmdWait);
   t->Register("sync", CmdSync);
   t->Register("psync", CmdSync);
   t->Register("replconf", CmdReplconf);

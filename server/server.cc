@@ -62,6 +62,7 @@ Server::Server(uv_loop_t* loop) : loop_(loop), rng_(std::random_device{}()) {
   stats_.start_time_ms = NowMs();
   lastsave_s = NowMs() / 1000;
   aof_ = std::make_unique<AppendOnlyFile>(*this);
+  replica_link_ = std::make_unique<ReplicaLink>(*this);
 }
 
 Server::~Server() {
@@ -264,6 +265,10 @@ void Server::FreeClient(Client* c) {
   UnwatchAll(*c);
   PubsubUnsubscribeAll(*c);
   if (blocking_) blocking_->Unblock(*c);
+  if (replica_link_) replica_link_->OnMasterFreed(c);
+  waiters_.erase(std::remove_if(waiters_.begin(), waiters_.end(),
+                                [c](const Waiter& w) { return w.c == c; }),
+                 waiters_.end());
   replicas_.erase(std::remove(replicas_.begin(), replicas_.end(), c), replicas_.end());
   closing_.erase(std::remove(closing_.begin(), closing_.end(), c), closing_.end());
   clients_.erase(c->id());
@@ -305,7 +310,7 @@ void Server::FlushPendingWrites() {
 
 void Server::OnBeforeSleep(uv_prepare_t* p) noexcept {
   auto* s = static_cast<Server*>(p->data);
-  if (s->active_expire_enabled) s->ActiveExpireCycle(true);
+  if (s->active_expire_enabled && !s->is_replica()) s->ActiveExpireCycle(true);
   // The AOF is written (and with appendfsync always, synced) before any reply goes out.
   if (s->aof_->state() != AppendOnlyFile::State::kOff) s->aof_->Flush(false);
   s->FlushPendingWrites();
@@ -328,7 +333,13 @@ void Server::Cron() {
   ClientsCron();
   PersistenceCron(*this);  // BGSAVE child, save points
   aof_->Cron();            // rewrite child, automatic rewrites, postponed flushes
-  if (active_expire_enabled) ActiveExpireCycle(false);
+  if (now / 1000 != last_replication_cron_s_) {
+    last_replication_cron_s_ = now / 1000;
+    replica_link_->Cron();
+  }
+  ServeWaiters(true);
+  if (is_replica()) ExpireReplicaKeys();
+  if (active_expire_enabled && !is_replica()) ActiveExpireCycle(false);
   for (auto& db : dbs_) {
     db->ShrinkIfNeeded();
     if (config_.activerehashing) db->RehashSome(1000);
@@ -468,8 +479,13 @@ bool Server::IsExpired(Db& db, const Entry* e) {
   return now > when;
 }
 
-bool Server::ExpireIfNeeded(Db& db, Entry* e) {
+bool Server::ExpireIfNeeded(Db& db, Entry* e, bool force_delete) {
   if (!IsExpired(db, e)) return false;
+  if (is_replica()) {
+    // The master decides: its DEL arrives in the stream. Until then the key reads as gone.
+    if (current_client_ && current_client_->has(kClientMaster)) return false;
+    if (!force_delete) return true;
+  }
   std::string key(e->key());
   DeleteKey(db, key);
   stats_.expired_keys++;
@@ -497,7 +513,8 @@ Entry* Server::LookupRead(Client& c, std::string_view key) {
 }
 
 Entry* Server::LookupWrite(Client& c, std::string_view key) {
-  Entry* e = LookupReadIn(c.db(), key);
+  Entry* e = c.db().Find(key);
+  if (e && ExpireIfNeeded(c.db(), e, true)) e = nullptr;
   if (e) TouchEntry(e);
   return e;
 }

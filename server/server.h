@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "server/client.h"
 #include "server/command.h"
 #include "server/config.h"
+#include "server/replica.h"
 
 namespace ember {
 
@@ -118,7 +120,8 @@ class Server {
   // Replication/AOF feed. Operations queued during a command are sent when it ends, wrapped
   // in MULTI/EXEC when there is more than one (Redis's also_propagate).
   void AlsoPropagate(int dbid, std::vector<std::string> argv);
-  void PropagatePending();
+  // `cmd`: the command that queued the operations, when it is no longer executing.
+  void PropagatePending(const Command* cmd = nullptr);
   // Full resynchronization of a replica: RDB snapshot, then the live stream.
   Status AttachReplica(Client& c, bool psync);
   const std::string& replid() const { return replid_; }
@@ -136,13 +139,31 @@ class Server {
 
   BlockingKeys& blocking() { return *blocking_; }
   AppendOnlyFile& aof() { return *aof_; }
+  ReplicaLink& replica_link() { return *replica_link_; }
+  bool is_replica() const { return replica_link_->active(); }
+  // After a full sync: the master's replication id and offset become ours.
+  void SetReplicationState(const std::string& replid, int64_t offset);
+  // Bytes of the master's stream this replica applied: counted in the offset and passed on
+  // unchanged to sub-replicas (Redis's replicationFeedStreamFromMasterStream).
+  void ProxyMasterStream(std::string_view bytes);
+  // REPLICAOF host port / NO ONE.
+  void ReplicaOf(const std::string& host, int port, Client* by);
+  void ReplicaOfNoOne(Client* by);
+  // WAIT: blocks `c` until `numreplicas` acknowledged its last write or the deadline (0 =
+  // forever) passes; replies the count.
+  void WaitForReplicas(Client& c, int64_t numreplicas, int64_t deadline_ms);
+  // REPLCONF ACK from a replica.
+  void ReplicaAcked(Client& c, int64_t offset);
+  size_t ReplicasAcked(int64_t offset) const;
 
   // Keyspace access with lazy expiry, hit/miss statistics and LRU/LFU updates.
   Entry* LookupRead(Client& c, std::string_view key);
   Entry* LookupWrite(Client& c, std::string_view key);
   Entry* LookupReadIn(Db& db, std::string_view key);  // no client, no stats
   // True if `e` (found in db) is logically expired at the command's time; deletes it.
-  bool ExpireIfNeeded(Db& db, Entry* e);
+  // On a replica an expired key is reported missing but left for the master's DEL, unless
+  // `force_delete` (write lookups) or the master client is executing.
+  bool ExpireIfNeeded(Db& db, Entry* e, bool force_delete = false);
   bool IsExpired(Db& db, const Entry* e);
   // Called after every write to a key (WATCH, client-side caching hook points).
   void SignalModifiedKey(Db& db, std::string_view key);
@@ -216,6 +237,21 @@ class Server {
   std::vector<std::unique_ptr<Db>> dbs_;
   std::unique_ptr<BlockingKeys> blocking_;
   std::unique_ptr<AppendOnlyFile> aof_;
+  std::unique_ptr<ReplicaLink> replica_link_;
+  struct Waiter {
+    Client* c;
+    int64_t numreplicas;
+    int64_t offset;
+    int64_t deadline_ms;
+  };
+  std::vector<Waiter> waiters_;
+  bool getack_pending_ = false;
+  void ServeWaiters(bool timeouts_only_due);
+  // Writable replica: keys written locally with a TTL, expired by the replica itself.
+  std::set<std::pair<int, std::string>> replica_keys_with_expire_;
+  void RememberReplicaKeysWithExpire(Client& c, Command* cmd, CmdArgs args);
+  void ExpireReplicaKeys();
+  int64_t last_replication_cron_s_ = 0;
   std::map<uint64_t, Client*> clients_;
   std::vector<Client*> pending_writes_;
   std::vector<Client*> closing_;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -52,6 +53,53 @@ Connection* Connection::Accept(uv_stream_t* listener, bool unix_socket) {
   }
   c->FillAddresses();
   return c;
+}
+
+namespace {
+struct ConnectReq {
+  uv_connect_t req;
+  Connection::ConnectCallback done;
+};
+}  // namespace
+
+Connection* Connection::Connect(uv_loop_t* loop, const std::string& host, int port,
+                                ConnectCallback done, std::string* error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
+  if (rc != 0 || !res) {
+    *error = gai_strerror(rc);
+    return nullptr;
+  }
+  auto* c = new Connection(loop, false);
+  auto* r = new ConnectReq{{}, std::move(done)};
+  r->req.data = c;
+  int st = uv_tcp_connect(&r->req, &c->h_.tcp, res->ai_addr, OnConnected);
+  freeaddrinfo(res);
+  if (st != 0) {
+    *error = uv_strerror(st);
+    delete r;
+    c->closing_ = true;
+    uv_close(&c->h_.handle, OnClosed);
+    return nullptr;
+  }
+  return c;
+}
+
+void Connection::OnConnected(uv_connect_t* req, int status) noexcept {
+  auto* r = reinterpret_cast<ConnectReq*>(req);
+  auto* c = static_cast<Connection*>(req->data);
+  ConnectCallback done = std::move(r->done);
+  delete r;
+  if (status == 0 && !c->closing_) {
+    c->FillAddresses();
+    done(c, 0);
+    return;
+  }
+  if (!c->closing_) c->Close(false);
+  done(c, status == 0 ? UV_ECANCELED : status);
 }
 
 void Connection::FillAddresses() {

@@ -26,6 +26,13 @@ class Connection {
 
   // Accepts a pending connection on `listener`. Returns nullptr on failure.
   static Connection* Accept(uv_stream_t* listener, bool unix_socket);
+  // Starts an outgoing TCP connection to host:port (a host name is resolved synchronously,
+  // as Redis does). `done(conn, status)` runs once: status 0 when connected, else a libuv
+  // error and the connection is already closing. Returns nullptr (and never calls `done`)
+  // if the address cannot be resolved or the connect cannot start; *error says why.
+  using ConnectCallback = std::function<void(Connection*, int status)>;
+  static Connection* Connect(uv_loop_t* loop, const std::string& host, int port,
+                             ConnectCallback done, std::string* error);
 
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -61,6 +68,7 @@ class Connection {
   static void OnWritten(uv_write_t* req, int status) noexcept;
   static void OnClosed(uv_handle_t* h) noexcept;
   static void OnShutdown(uv_shutdown_t* req, int status) noexcept;
+  static void OnConnected(uv_connect_t* req, int status) noexcept;
   void FillAddresses();
   void Fail();
 

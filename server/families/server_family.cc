@@ -576,12 +576,27 @@ void InfoStats(Server& s, std::string* out) {
 void InfoReplication(Server& s, std::string* out) {
   std::string backlog = ConfigValue(s, "repl-backlog-size");
   if (backlog.empty()) backlog = "1048576";
-  // Per-replica lines (slave0:ip=...,port=...) need the replicas' listening ports and acked
-  // offsets, which the server does not expose yet.
+  Appendf(out, "# Replication\r\nrole:{}\r\n", s.is_replica() ? "slave" : "master");
+  if (s.is_replica()) {
+    s.replica_link().AppendInfo(out);
+    Appendf(out,
+            "slave_priority:{}\r\n"
+            "slave_read_only:{}\r\n"
+            "replica_announced:{}\r\n",
+            ConfigValue(s, "replica-priority"), ConfigValue(s, "replica-read-only") == "yes" ? 1 : 0,
+            ConfigValue(s, "replica-announced") == "yes" ? 1 : 0);
+  }
+  Appendf(out, "connected_slaves:{}\r\n", s.replicas().size());
+  int64_t now_ms = NowMs();
+  int n = 0;
+  for (Client* rc : s.replicas()) {
+    std::string peer = rc->conn() ? rc->conn()->peer() : std::string("?:0");
+    Appendf(out, "slave{}:ip={},port={},state={},offset={},lag={}\r\n", n++,
+            peer.substr(0, peer.rfind(':')), rc->repl_listening_port,
+            rc->has(kClientReplicaOnline) ? "online" : "wait_bgsave", rc->repl_ack_off,
+            rc->repl_ack_time_ms ? (now_ms - rc->repl_ack_time_ms) / 1000 : 0);
+  }
   Appendf(out,
-          "# Replication\r\n"
-          "role:master\r\n"
-          "connected_slaves:{}\r\n"
           "master_failover_state:no-failover\r\n"
           "master_replid:{}\r\n"
           "master_replid2:0000000000000000000000000000000000000000\r\n"
@@ -591,7 +606,7 @@ void InfoReplication(Server& s, std::string* out) {
           "repl_backlog_size:{}\r\n"
           "repl_backlog_first_byte_offset:0\r\n"
           "repl_backlog_histlen:0\r\n",
-          s.replicas().size(), MasterReplId(s), s.master_repl_offset(), backlog);
+          MasterReplId(s), s.master_repl_offset(), backlog);
 }
 
 void InfoCpu(std::string* out) {

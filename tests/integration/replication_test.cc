@@ -1,0 +1,173 @@
+// Replication between real processes: REPLICAOF handshake and full sync, the live command
+// stream, WAIT, read-only replicas, REPLICAOF NO ONE, and interoperability with Debian's
+// redis-server 7.0.15 as master (diskless EOF transfer) and as replica.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/server_process.h"
+
+using ember::RespClient;
+using ember::RespValue;
+using ember::test::ServerProcess;
+
+namespace {
+
+constexpr const char* kRedisServer = "/usr/bin/redis-server";
+
+RespValue Cmd(RespClient& c, const std::vector<std::string>& args) {
+  auto r = c.Command(args);
+  REQUIRE(r.ok());
+  return r.value();
+}
+
+bool Exists(const std::string& path) {
+  struct stat sb;
+  return stat(path.c_str(), &sb) == 0;
+}
+
+// Polls `pred` for up to `seconds`.
+template <typename Pred>
+bool WaitFor(Pred pred, int seconds = 15) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
+}
+
+bool LinkUp(RespClient& replica) {
+  return Cmd(replica, {"INFO", "replication"}).str.find("master_link_status:up") !=
+         std::string::npos;
+}
+
+void Attach(RespClient& replica, const ServerProcess& master) {
+  CHECK(Cmd(replica, {"REPLICAOF", "127.0.0.1", std::to_string(master.port())}).str == "OK");
+  REQUIRE(WaitFor([&] { return LinkUp(replica); }));
+}
+
+}  // namespace
+
+TEST_CASE("replication: full sync, live stream, WAIT, read-only replica, NO ONE") {
+  ServerProcess master({"--enable-debug-command", "yes"});
+  REQUIRE(master.Start());
+  ServerProcess replica({"--enable-debug-command", "yes"});
+  REQUIRE(replica.Start());
+  RespClient m = master.Connect();
+  RespClient r = replica.Connect();
+  Cmd(m, {"SET", "before", "sync"});
+  Cmd(m, {"RPUSH", "list", "a", "b", "c"});
+  Cmd(r, {"SET", "replica-only", "goes away"});
+  Attach(r, master);
+  CHECK(Cmd(r, {"GET", "before"}).str == "sync");
+  CHECK(Cmd(r, {"EXISTS", "replica-only"}).integer == 0);  // the snapshot replaced it
+
+  // The stream: each write reaches the replica; WAIT confirms the acknowledgement.
+  Cmd(m, {"SET", "ttl", "v", "EX", "100"});
+  Cmd(m, {"INCR", "counter"});
+  Cmd(m, {"SELECT", "3"});
+  Cmd(m, {"HSET", "h", "f", "v"});
+  CHECK(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
+  Cmd(r, {"SELECT", "3"});
+  CHECK(Cmd(r, {"HGET", "h", "f"}).str == "v");
+  Cmd(m, {"SELECT", "0"});
+  Cmd(r, {"SELECT", "0"});
+  CHECK(Cmd(r, {"GET", "counter"}).str == "1");
+  CHECK(Cmd(r, {"PEXPIRETIME", "ttl"}).integer == Cmd(m, {"PEXPIRETIME", "ttl"}).integer);
+  CHECK(Cmd(m, {"DEBUG", "DIGEST"}).str == Cmd(r, {"DEBUG", "DIGEST"}).str);
+
+  // Roles and offsets as Redis reports them.
+  RespValue role = Cmd(r, {"ROLE"});
+  REQUIRE(role.elems.size() == 5);
+  CHECK(role.elems[0].str == "slave");
+  CHECK(role.elems[3].str == "connected");
+  RespValue mrole = Cmd(m, {"ROLE"});
+  REQUIRE(mrole.elems.size() == 3);
+  CHECK(mrole.elems[0].str == "master");
+  CHECK(mrole.elems[2].elems.size() == 1);
+  CHECK(Cmd(m, {"INFO", "replication"}).str.find("slave0:ip=127.0.0.1,port=" +
+                                                 std::to_string(replica.port()) +
+                                                 ",state=online") != std::string::npos);
+
+  // Writes are refused on a read-only replica; WAIT is refused too.
+  CHECK(Cmd(r, {"SET", "x", "y"}).str ==
+        "READONLY You can't write against a read only replica.");
+  CHECK(Cmd(r, {"WAIT", "1", "0"}).is_error());
+
+  // Bad arguments.
+  CHECK(Cmd(r, {"REPLICAOF", "127.0.0.1", "notaport"}).str == "ERR Invalid master port");
+  CHECK(Cmd(r, {"REPLICAOF", "127.0.0.1", std::to_string(master.port())}).str ==
+        "OK Already connected to specified master");
+
+  // Promotion: writable, keeps the data.
+  CHECK(Cmd(r, {"REPLICAOF", "NO", "ONE"}).str == "OK");
+  CHECK(Cmd(r, {"ROLE"}).elems[0].str == "master");
+  CHECK(Cmd(r, {"SET", "x", "y"}).str == "OK");
+  CHECK(Cmd(r, {"GET", "before"}).str == "sync");
+  CHECK(replica.Log().find("MASTER <-> REPLICA sync: Finished with success") !=
+        std::string::npos);
+}
+
+TEST_CASE("replication: a replica reconnects after its master restarts") {
+  ServerProcess master;
+  REQUIRE(master.Start());
+  ServerProcess replica({"--repl-timeout", "5"});
+  REQUIRE(replica.Start());
+  RespClient r = replica.Connect();
+  Attach(r, master);
+  {
+    RespClient m = master.Connect();
+    Cmd(m, {"SET", "k", "1"});
+    CHECK(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
+  }
+  master.Kill();
+  REQUIRE(WaitFor([&] { return !LinkUp(r); }));
+  CHECK(Cmd(r, {"INFO", "replication"}).str.find("master_link_down_since_seconds:") !=
+        std::string::npos);
+  CHECK(Cmd(r, {"GET", "k"}).str == "1");  // stale data is served by default
+}
+
+TEST_CASE("replication: Ember replicates from Redis 7.0.15 and Redis from Ember") {
+  if (!Exists(kRedisServer)) {
+    MESSAGE("redis-server not installed: skipped");
+    return;
+  }
+  SUBCASE("Redis master (diskless sync), Ember replica") {
+    ServerProcess redis({"--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes"},
+                        kRedisServer);
+    REQUIRE(redis.Start());
+    ServerProcess ember({"--enable-debug-command", "yes"});
+    REQUIRE(ember.Start());
+    RespClient m = redis.Connect();
+    RespClient r = ember.Connect();
+    Cmd(m, {"SET", "a", "1"});
+    Cmd(m, {"ZADD", "z", "1", "x", "2", "y"});
+    Attach(r, redis);
+    Cmd(m, {"INCR", "a"});
+    Cmd(m, {"XADD", "s", "1-1", "f", "v"});
+    CHECK(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
+    CHECK(Cmd(r, {"GET", "a"}).str == "2");
+    CHECK(Cmd(m, {"DEBUG", "DIGEST"}).str == Cmd(r, {"DEBUG", "DIGEST"}).str);
+  }
+  SUBCASE("Ember master, Redis replica") {
+    ServerProcess ember({"--enable-debug-command", "yes"});
+    REQUIRE(ember.Start());
+    ServerProcess redis({"--enable-debug-command", "yes"}, kRedisServer);
+    REQUIRE(redis.Start());
+    RespClient m = ember.Connect();
+    RespClient r = redis.Connect();
+    Cmd(m, {"SET", "a", "1"});
+    Cmd(m, {"HSET", "h", "f", "v"});
+    Attach(r, ember);
+    Cmd(m, {"INCR", "a"});
+    Cmd(m, {"LPUSH", "l", "x"});
+    CHECK(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
+    CHECK(Cmd(r, {"GET", "a"}).str == "2");
+    CHECK(Cmd(m, {"DEBUG", "DIGEST"}).str == Cmd(r, {"DEBUG", "DIGEST"}).str);
+  }
+}
