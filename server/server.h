@@ -20,6 +20,8 @@
 
 namespace ember {
 
+class Acl;
+
 // Keyspace notification classes (notify-keyspace-events letters).
 enum NotifyType : int {
   kNotifyKeyspace = 1 << 0,  // K
@@ -89,6 +91,7 @@ class Server {
   CommandTable& commands() { return commands_; }
   uv_loop_t* loop() { return loop_; }
   Stats& stats() { return stats_; }
+  Acl& acl() { return *acl_; }
 
   // Creates the databases and applies the loaded config. Must run before Listen.
   void Init();
@@ -203,6 +206,7 @@ class Server {
   void FreeClosingClients();
   void AcceptClient(uv_stream_t* listener, bool unix_socket);
   void ApplyConfig();
+  void InitAcl();
 
   uv_loop_t* loop_;
   Config config_;
@@ -210,6 +214,7 @@ class Server {
   Stats stats_;
   std::vector<std::unique_ptr<Db>> dbs_;
   std::unique_ptr<BlockingKeys> blocking_;
+  std::unique_ptr<Acl> acl_;
   std::map<uint64_t, Client*> clients_;
   std::vector<Client*> pending_writes_;
   std::vector<Client*> closing_;

@@ -1,8 +1,11 @@
 // One Register function per command family; RegisterAllCommands calls them in order.
 #pragma once
 
+#include <string>
+
 namespace ember {
 
+class Client;
 class CommandTable;
 
 void RegisterStringFamily(CommandTable* t);
@@ -22,5 +25,9 @@ void RegisterPersistenceFamily(CommandTable* t);  // SAVE, BGSAVE, LASTSAVE, DUM
 void RegisterStreamFamily(CommandTable* t);       // XADD, XRANGE, XREAD, XGROUP, XINFO, ...
 void RegisterPubsubFamily(CommandTable* t);       // (P|S)SUBSCRIBE, PUBLISH, PUBSUB, ...
 void RegisterSortFamily(CommandTable* t);         // SORT, SORT_RO
+void RegisterAclFamily(CommandTable* t);          // ACL and its subcommands
+
+// One CLIENT LIST line for `c`, without the newline (connection_family.cc).
+std::string ClientInfoLine(Client& c);
 
 }  // namespace ember

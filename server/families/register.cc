@@ -21,6 +21,7 @@ void RegisterAllCommands(CommandTable* t) {
   RegisterStreamFamily(t);
   RegisterPubsubFamily(t);
   RegisterSortFamily(t);
+  RegisterAclFamily(t);
 }
 
 }  // namespace ember
