@@ -121,7 +121,9 @@ void Server::InitAcl() {
   Status st = acl_->LoadAtStartup();
   if (!st.ok()) {
     spdlog::warn("{}", st.message());
-    spdlog::warn("Critical error while loading ACLs. Exiting.");
+    if (st.message().rfind("Aborting", 0) != 0) {
+      spdlog::warn("Critical error while loading ACLs. Exiting.");
+    }
     spdlog::shutdown();
     exit(1);
   }
