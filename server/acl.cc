@@ -11,8 +11,6 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
@@ -38,9 +36,9 @@ constexpr size_t kFutureBit = kAclCommandBits - 1;
 constexpr int64_t kLogGroupingMs = 60000;
 
 const std::vector<std::string_view> kCategories = {
-    "keyspace", "read",  "write",     "set",       "sortedset",   "list",        "hash",
-    "string",   "bitmap", "hyperloglog", "geo",     "stream",      "pubsub",      "admin",
-    "fast",     "slow",  "blocking",  "dangerous", "connection",  "transaction", "scripting"};
+    "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+    "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+    "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
 
 // Texts of Redis's ACLSetUserStringError, by cause.
 constexpr std::string_view kErrUnknown = "Unknown command or category name in ACL";
@@ -946,8 +944,7 @@ std::string Acl::LoadFromFile(const std::string& path) {
     std::span<const std::string> rules(argv.begin() + 2, argv.end());
     auto merged = MergeSelectorArgs(rules, nullptr);
     if (!merged) {
-      errors += fmt::format("{}:{}: Unmatched parenthesis in selector definition.", fname,
-                            linenum);
+      errors += fmt::format("{}:{}: Unmatched parenthesis in selector definition.", fname, linenum);
       merged.emplace();
     }
     bool syntax_error = false;
@@ -967,8 +964,9 @@ std::string Acl::LoadFromFile(const std::string& path) {
     loaded.emplace(argv[1], std::move(u));
   }
   if (!errors.empty()) {
-    return errors + "WARNING: ACL errors detected, no change to the previously active ACL rules "
-                    "was performed";
+    return errors +
+           "WARNING: ACL errors detected, no change to the previously active ACL rules "
+           "was performed";
   }
   // The default user object stays (clients point at it); it takes the loaded rules.
   auto it = loaded.find("default");
@@ -1070,9 +1068,8 @@ Status Acl::LoadAtStartup() {
     auto merged = MergeSelectorArgs(rules, nullptr);
     for (const std::string& op : *merged) {
       if (!ApplyUserOp(u, op, &err)) {
-        return Status::InvalidArgument(
-            fmt::format("Error loading ACL rule '{}' for the user named '{}': {}", op, def[0],
-                        err));
+        return Status::InvalidArgument(fmt::format(
+            "Error loading ACL rule '{}' for the user named '{}': {}", op, def[0], err));
       }
     }
     if (!u->enabled) {

@@ -24,8 +24,13 @@ class Client;
 class Server;
 
 // Redis's ACL_* check results; the order matters (a later value is the more relevant error).
-enum class AclResult : int { kOk = 0, kDeniedCmd = 1, kDeniedKey = 2, kDeniedAuth = 3,
-                             kDeniedChannel = 4 };
+enum class AclResult : int {
+  kOk = 0,
+  kDeniedCmd = 1,
+  kDeniedKey = 2,
+  kDeniedAuth = 3,
+  kDeniedChannel = 4
+};
 
 // Where a denied command ran (ACL LOG "context").
 enum class AclContext : int { kToplevel, kMulti, kLua };
@@ -169,7 +174,7 @@ class Acl {
   bool pubsub_default_all() const;
 
   Server* server_;
-  std::vector<CmdInfo> cmds_;                   // indexed by id
+  std::vector<CmdInfo> cmds_;                    // indexed by id
   std::map<std::string, int, std::less<>> ids_;  // fullname -> id
   std::map<std::string, std::unique_ptr<AclUser>, std::less<>> users_;
   AclUser* default_user_ = nullptr;

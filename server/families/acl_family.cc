@@ -195,17 +195,32 @@ void CmdLog(Client& c, CmdArgs args) {
     r.Integer(int64_t(e.count));
     r.Bulk("reason");
     switch (e.reason) {
-      case AclResult::kDeniedCmd: r.Bulk("command"); break;
-      case AclResult::kDeniedKey: r.Bulk("key"); break;
-      case AclResult::kDeniedChannel: r.Bulk("channel"); break;
-      case AclResult::kDeniedAuth: r.Bulk("auth"); break;
-      default: r.Bulk("unknown");
+      case AclResult::kDeniedCmd:
+        r.Bulk("command");
+        break;
+      case AclResult::kDeniedKey:
+        r.Bulk("key");
+        break;
+      case AclResult::kDeniedChannel:
+        r.Bulk("channel");
+        break;
+      case AclResult::kDeniedAuth:
+        r.Bulk("auth");
+        break;
+      default:
+        r.Bulk("unknown");
     }
     r.Bulk("context");
     switch (e.context) {
-      case AclContext::kToplevel: r.Bulk("toplevel"); break;
-      case AclContext::kMulti: r.Bulk("multi"); break;
-      case AclContext::kLua: r.Bulk("lua"); break;
+      case AclContext::kToplevel:
+        r.Bulk("toplevel");
+        break;
+      case AclContext::kMulti:
+        r.Bulk("multi");
+        break;
+      case AclContext::kLua:
+        r.Bulk("lua");
+        break;
     }
     r.Bulk("object");
     r.Bulk(e.object);
@@ -239,8 +254,8 @@ void CmdDryrun(Client& c, CmdArgs args) {
       return r.Bulk(
           fmt::format("This user has no permissions to run the '{}' command", cmd->fullname));
     case AclResult::kDeniedKey:
-      return r.Bulk(fmt::format("This user has no permissions to access the '{}' key",
-                                cargs[size_t(pos)]));
+      return r.Bulk(
+          fmt::format("This user has no permissions to access the '{}' key", cargs[size_t(pos)]));
     default:
       return r.Bulk(fmt::format("This user has no permissions to access the '{}' channel",
                                 cargs[size_t(pos)]));

@@ -117,6 +117,11 @@ void ServeBusyRequest(RunContext* ctx, Client& c, const std::vector<std::string>
   if (s.acl().AuthRequired(c) && !cmd->has(kCmdNoAuth)) {
     return reject("-NOAUTH Authentication required.");
   }
+  {
+    std::string denied = s.acl().CheckClientAndLog(
+        c, *cmd, args, c.has(kClientMulti) ? AclContext::kMulti : AclContext::kToplevel);
+    if (!denied.empty()) return reject(denied);
+  }
   std::string_view busy = ctx->eval_mode ? kBusyEvalError : kBusyFunctionError;
   if (!cmd->has(kCmdAllowBusy)) return reject(busy);
   if (cmd->name == "shutdown" && !cmd->parent) {

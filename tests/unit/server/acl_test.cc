@@ -2,6 +2,8 @@
 // and the ACL file.
 #if __has_include("tests/unit/server/harness.h")
 
+#include "server/acl.h"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -10,7 +12,6 @@
 #include <sstream>
 #include <string>
 
-#include "server/acl.h"
 #include "tests/unit/server/harness.h"
 
 using ember::Client;
@@ -136,8 +137,7 @@ TEST_CASE("acl: LIST shows users in config format") {
   CHECK(list.elems[1].str == "user hp on nopass resetchannels &foo +@all");
   CHECK(h.Run({"ACL", "USERS"}).elems.size() == 2);
   CHECK(h.Run({"ACL", "DELUSER", "hp", "nobody"}).integer == 1);
-  CHECK(IsError(h.Run({"ACL", "DELUSER", "default"}),
-                "ERR The 'default' user cannot be removed"));
+  CHECK(IsError(h.Run({"ACL", "DELUSER", "default"}), "ERR The 'default' user cannot be removed"));
 }
 
 TEST_CASE("acl: selectors and read/write key permissions") {
