@@ -574,11 +574,13 @@ void Acl::KillPubsubClientsIfNeeded(const AclUser& updated, AclUser* original) {
     }
     if (kill) victims.push_back(c);
   }
+  // Freed at the next safe point (before the loop sleeps), not while commands may still
+  // reference them.
   for (Client* c : victims) {
     if (c == server_->current_client()) {
       c->CloseAfterReply();
     } else {
-      server_->FreeClient(c);
+      server_->FreeClientAsync(c);
     }
   }
 }
