@@ -8,6 +8,7 @@
 #include "common/util/clock.h"
 #include "common/util/memory.h"
 #include "proto/resp.h"
+#include "server/acl.h"
 #include "server/server.h"
 
 namespace ember {
@@ -95,7 +96,7 @@ void Client::ProcessInput() {
     if (server_->ClientsArePaused(nullptr) && !has(kClientFake)) {
       // Requests wait in the buffer; the pause check per command happens in Dispatch.
     }
-    limits.unauthenticated = !authenticated && !server_->config().requirepass.empty();
+    limits.unauthenticated = server_->acl().AuthRequired(*this);
     size_t consumed = 0;
     auto st = parser_.Parse(qbuf_ + qpos_, qlen_ - qpos_, limits, &consumed);
     if (st == RequestParser::State::kNeedMore) break;

@@ -17,6 +17,7 @@ namespace ember {
 class Server;
 class Db;
 struct Command;
+struct AclUser;
 
 enum ClientFlag : uint64_t {
   kClientCloseAfterReply = 1 << 0,
@@ -128,6 +129,10 @@ class Client : public Connection::Owner {
   // Session state read and written by commands.
   int resp = 2;
   bool authenticated = false;
+  AclUser* user = nullptr;  // nullptr: may run anything (in-process clients)
+  // Arguments of the executing command that SLOWLOG and MONITOR show as "(redacted)".
+  std::vector<int> redacted_args;
+  void RedactArg(int i) { redacted_args.push_back(i); }
   std::string name;
   std::string lib_name, lib_ver;
   int64_t ctime_ms = 0;

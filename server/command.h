@@ -60,6 +60,7 @@ struct Command {
   CommandFn fn = nullptr;
   const CommandSpec* spec = nullptr;  // Redis's metadata for COMMAND replies
   Command* parent = nullptr;
+  int acl_id = -1;  // bit of the command in ACL bitmaps (server/acl.h), set by Acl::Init
   std::map<std::string, std::unique_ptr<Command>> subcommands;
 
   // Statistics (INFO commandstats).

@@ -3,6 +3,7 @@
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "server/acl.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -81,9 +82,11 @@ void Server::FeedMonitors(Client& c, int dbid) {
     line += "lua";
   }
   line += "]";
-  for (auto a : c.argv) {
+  for (size_t i = 0; i < c.argv.size(); i++) {
     line.push_back(' ');
-    AppendRepr(&line, a);
+    bool redacted = std::find(c.redacted_args.begin(), c.redacted_args.end(), int(i)) !=
+                    c.redacted_args.end();
+    AppendRepr(&line, redacted ? std::string_view("(redacted)") : c.argv[i]);
   }
   line += "\r\n";
   for (Client* m : monitors) {
@@ -144,8 +147,17 @@ void Server::Dispatch(Client& c) {
           "the configuration file, and then restart the server.");
     }
   }
-  if (!c.authenticated && !config_.requirepass.empty() && !cmd->has(kCmdNoAuth)) {
+  if (acl_->AuthRequired(c) && !cmd->has(kCmdNoAuth)) {
     return reject("-NOAUTH Authentication required.");
+  }
+  if (c.has(kClientMulti) && cmd->has(kCmdNoMulti)) {
+    c.set(kClientDirtyExec);
+    return reject("Command not allowed inside a transaction");
+  }
+  {
+    std::string denied = acl_->CheckClientAndLog(
+        c, *cmd, args, c.has(kClientMulti) ? AclContext::kMulti : AclContext::kToplevel);
+    if (!denied.empty()) return reject(denied);
   }
   if (c.has(kClientPubsub) && c.resp < 3) {
     static const std::string_view allowed[] = {"ping", "subscribe", "ssubscribe", "unsubscribe",
@@ -236,12 +248,19 @@ void Server::Call(Client& c, Command* cmd, CmdArgs args) {
   c.propagate_rewrite.clear();
   c.propagate_rewritten = false;
   c.propagate_prevented = false;
-  if (!cmd->has(kCmdSkipMonitor) && !cmd->has(kCmdAdmin)) FeedMonitors(c, c.db_index());
+  // Arguments the command asks to hide (AUTH passwords, ACL SETUSER rules, ...).
+  std::vector<int> outer_redacted = std::move(c.redacted_args);
+  c.redacted_args.clear();
+  bool reexecuted = blocking_->reexecuting();
   int64_t start = MonotonicUs();
   cmd->fn(c, args);
   int64_t duration = MonotonicUs() - start;
   if (dirty > dirty_before && is_replica() && !c.has(kClientMaster)) {
     RememberReplicaKeysWithExpire(c, cmd, args);
+  }
+  // As Redis's call(): monitors see the command after it ran, with redactions applied.
+  if (!cmd->has(kCmdSkipMonitor) && !cmd->has(kCmdAdmin) && !reexecuted) {
+    FeedMonitors(c, c.db_index());
   }
 
   // A command that reset the counter (DEBUG RELOAD, DEBUG LOADAOF) changed nothing to send.
@@ -275,7 +294,10 @@ void Server::Call(Client& c, Command* cmd, CmdArgs args) {
     e.duration_us = duration;
     size_t argc = std::min(args.size(), kSlowlogMaxArgc);
     for (size_t i = 0; i < argc; i++) {
-      if (argc != args.size() && i == argc - 1) {
+      if (std::find(c.redacted_args.begin(), c.redacted_args.end(), int(i)) !=
+          c.redacted_args.end()) {
+        e.args.emplace_back("(redacted)");
+      } else if (argc != args.size() && i == argc - 1) {
         e.args.push_back(fmt::format("... ({} more arguments)", args.size() - argc + 1));
       } else if (args[i].size() > kSlowlogMaxString) {
         e.args.push_back(fmt::format("{}... ({} more bytes)", args[i].substr(0, kSlowlogMaxString),
@@ -292,6 +314,7 @@ void Server::Call(Client& c, Command* cmd, CmdArgs args) {
     }
   }
   LatencyAddSampleIfNeeded(cmd->has(kCmdFast) ? "fast-command" : "command", duration / 1000);
+  c.redacted_args = std::move(outer_redacted);
   current_client_ = prev_client;
   if (nested) c.cmd = prev_cmd;
   if (!nested) cmd_time_ms_ = 0;

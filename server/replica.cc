@@ -308,6 +308,7 @@ void ReplicaLink::FinishSync(std::string_view rdb) {
   Client* c = s_.CreateClient(conn_);
   c->set(kClientMaster);
   c->authenticated = true;
+  c->user = nullptr;  // the master's commands are not subject to ACLs
   conn_ = nullptr;  // the master client owns the connection now
   master_ = c;
   state_ = State::kConnected;

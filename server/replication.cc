@@ -16,11 +16,6 @@
 namespace ember {
 namespace {
 
-// Who asked, for the log (Redis logs the whole CLIENT INFO line).
-std::string ClientSummary(Client& c) {
-  return fmt::format("id={} addr={}", c.id(), c.conn() ? c.conn()->peer() : std::string());
-}
-
 void AppendCommand(std::string* out, const std::vector<std::string>& argv) {
   out->append("*").append(std::to_string(argv.size())).append("\r\n");
   for (const auto& a : argv) {
@@ -101,7 +96,7 @@ void Server::ReplicaOf(const std::string& host, int port, Client* by) {
   }
   replica_link_->SetMaster(host, port);
   spdlog::info("REPLICAOF {}:{} enabled (user request from '{}')", host, port,
-               by ? ClientSummary(*by) : std::string("config"));
+               by ? ClientInfoLine(*by) : std::string("config"));
 }
 
 void Server::ReplicaOfNoOne(Client* by) {
@@ -110,7 +105,7 @@ void Server::ReplicaOfNoOne(Client* by) {
   replica_keys_with_expire_.clear();
   ChangeReplicationId();
   spdlog::info("MASTER MODE enabled (user request from '{}')",
-               by ? ClientSummary(*by) : std::string("config"));
+               by ? ClientInfoLine(*by) : std::string("config"));
 }
 
 size_t Server::ReplicasAcked(int64_t offset) const {

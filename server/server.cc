@@ -12,6 +12,7 @@
 #include "common/util/hash.h"
 #include "common/util/memory.h"
 #include "common/util/strings.h"
+#include "server/acl.h"
 #include "server/persistence.h"
 #include "server/pubsub.h"
 
@@ -55,6 +56,7 @@ struct ListenerData {
 }  // namespace
 
 Server::Server(uv_loop_t* loop) : loop_(loop), rng_(std::random_device{}()) {
+  acl_ = std::make_unique<Acl>(this);
   run_id = RandomHex(40);
   ChangeReplicationId();
   std::random_device rd;
@@ -88,6 +90,7 @@ void Server::Init() {
         this);
   }
   RegisterAllCommands(&commands_);
+  InitAcl();
   InitPersistence(*this);
   ApplyConfig();
   aof_->SetInitialState(config_.GetOne("appendonly") == "yes");
@@ -120,6 +123,25 @@ void Server::Init() {
   cron_timer_.data = this;
   uv_prepare_init(loop_, &before_sleep_);
   before_sleep_.data = this;
+}
+
+void Server::InitAcl() {
+  acl_->Init();
+  acl_->UpdateDefaultUserPassword(config_.requirepass);
+  config_.OnApply("requirepass", [this] {
+    acl_->UpdateDefaultUserPassword(config_.requirepass);
+    return Status::OK();
+  });
+  config_.SetUserLinesProvider([this] { return acl_->ConfigLines(); });
+  Status st = acl_->LoadAtStartup();
+  if (!st.ok()) {
+    spdlog::warn("{}", st.message());
+    if (st.message().rfind("Aborting", 0) != 0) {
+      spdlog::warn("Critical error while loading ACLs. Exiting.");
+    }
+    spdlog::shutdown();
+    exit(1);
+  }
 }
 
 void Server::ApplyConfig() {
@@ -240,7 +262,7 @@ void Server::AcceptClient(uv_stream_t* listener, bool unix_socket) {
     stats_.rejected_connections++;
     return;
   }
-  if (config_.protected_mode && config_.requirepass.empty() && !conn->is_loopback()) {
+  if (config_.protected_mode && acl_->default_user()->nopass && !conn->is_loopback()) {
     conn->Write(kProtectedModeError);
     conn->Close(true);
     stats_.rejected_connections++;
@@ -255,7 +277,7 @@ void Server::AcceptClient(uv_stream_t* listener, bool unix_socket) {
 
 Client* Server::CreateClient(Connection* conn) {
   auto* c = new Client(this, conn, next_client_id_++);
-  c->authenticated = config_.requirepass.empty();
+  acl_->InitClient(*c);
   clients_[c->id()] = c;
   return c;
 }

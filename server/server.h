@@ -23,6 +23,8 @@
 
 namespace ember {
 
+class Acl;
+
 // Keyspace notification classes (notify-keyspace-events letters).
 enum NotifyType : int {
   kNotifyKeyspace = 1 << 0,  // K
@@ -92,6 +94,7 @@ class Server {
   CommandTable& commands() { return commands_; }
   uv_loop_t* loop() { return loop_; }
   Stats& stats() { return stats_; }
+  Acl& acl() { return *acl_; }
 
   // Creates the databases and applies the loaded config. Must run before Listen.
   void Init();
@@ -229,6 +232,7 @@ class Server {
   void FreeClosingClients();
   void AcceptClient(uv_stream_t* listener, bool unix_socket);
   void ApplyConfig();
+  void InitAcl();
 
   uv_loop_t* loop_;
   Config config_;
@@ -252,6 +256,7 @@ class Server {
   void RememberReplicaKeysWithExpire(Client& c, Command* cmd, CmdArgs args);
   void ExpireReplicaKeys();
   int64_t last_replication_cron_s_ = 0;
+  std::unique_ptr<Acl> acl_;
   std::map<uint64_t, Client*> clients_;
   std::vector<Client*> pending_writes_;
   std::vector<Client*> closing_;

@@ -13,6 +13,7 @@
 #include "common/resp/reply_builder.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "server/acl.h"
 #include "server/client.h"
 #include "server/command.h"
 #include "server/families/families.h"
@@ -40,7 +41,7 @@ constexpr std::string_view kBadClientName =
     "Client names cannot contain spaces, newlines or special characters.";
 constexpr std::string_view kDbOutOfRange = "ERR DB index is out of range";
 
-// Without ACLs the only user is "default"; requirepass is its password (none when empty).
+// AUTH <password> authenticates as this user.
 constexpr std::string_view kDefaultUser = "default";
 
 // Size of one reply-list node in Redis; `oll` in CLIENT LIST counts queued bytes in these.
@@ -175,7 +176,8 @@ void AppendClientInfo(std::string* out, Client& c) {
                  c.has(kClientMulti) ? counts.queued : -1, c.query_buffer_size(),
                  c.query_buffer_free(), argv_mem, counts.queued_bytes, c.out().capacity(),
                  std::max<uint64_t>(c.obuf_peak, c.out().size()), c.out().size(), reply_chunks,
-                 queued, total_mem, events, last_cmd, kDefaultUser,
+                 queued, total_mem, events, last_cmd,
+                 c.user != nullptr ? std::string_view(c.user->name) : "(superuser)",
                  c.has(kClientTracking) ? int64_t(c.tracking_redirect) : int64_t(-1), c.resp);
 }
 
@@ -188,26 +190,10 @@ void ReplySubcommandSyntaxError(Client& c, CmdArgs args) {
                   args[1].substr(0, 128), ToUpper(args[0])));
 }
 
-// Compares without an early exit, so the time taken does not reveal the matching prefix.
-bool SecureEquals(std::string_view a, std::string_view b) {
-  size_t n = std::max(a.size(), b.size());
-  unsigned diff = a.size() != b.size() ? 1 : 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= unsigned(x ^ y);
-  }
-  return diff == 0;
-}
-
-// Checks a user/password pair against the default user and authenticates `c` on success.
-// A failure leaves the client's authentication state as it was.
+// Checks a user/password pair with the ACLs and authenticates `c` on success (a failure is
+// logged in the ACL LOG and leaves the client's authentication state as it was).
 bool Authenticate(Client& c, std::string_view user, std::string_view pass) {
-  if (user != kDefaultUser) return false;
-  const std::string& required = c.server().config().requirepass;
-  if (!required.empty() && !SecureEquals(pass, required)) return false;
-  c.authenticated = true;
-  return true;
+  return c.server().acl().Authenticate(c, user, pass);
 }
 
 // Names are printable ASCII without spaces, so CLIENT LIST lines split on spaces.
@@ -268,7 +254,7 @@ void CmdReset(Client& c, CmdArgs) {
   c.SelectDb(0);
   c.resp = 2;
   c.reply().set_resp(2);
-  c.authenticated = s.config().requirepass.empty();
+  s.acl().InitClient(c);
   DiscardTransaction(c);
   UnsubscribeAllSilently(c);
   c.name.clear();
@@ -292,6 +278,8 @@ void CmdHello(Client& c, CmdArgs args) {
   for (; j < args.size(); j++) {
     size_t more = args.size() - 1 - j;
     if (EqualsIgnoreCase(args[j], "auth") && more >= 2) {
+      c.RedactArg(int(j + 1));
+      c.RedactArg(int(j + 2));
       if (!Authenticate(c, args[j + 1], args[j + 2])) return r.Error(kWrongPass);
       j += 2;
     } else if (EqualsIgnoreCase(args[j], "setname") && more >= 1) {
@@ -327,15 +315,17 @@ void CmdHello(Client& c, CmdArgs args) {
 void CmdAuth(Client& c, CmdArgs args) {
   ReplyBuilder& r = c.reply();
   if (args.size() > 3) return r.Error(err::kSyntax);
+  c.RedactArg(1);
   std::string_view user = kDefaultUser;
   std::string_view pass;
   if (args.size() == 2) {
     // The one-argument form is refused when the default user needs no password.
-    if (c.server().config().requirepass.empty()) return r.Error(kAuthWithoutPassword);
+    if (c.server().acl().default_user()->nopass) return r.Error(kAuthWithoutPassword);
     pass = args[1];
   } else {
     user = args[1];
     pass = args[2];
+    c.RedactArg(2);
   }
   if (Authenticate(c, user, pass)) {
     r.Ok();
@@ -504,6 +494,7 @@ void CmdClientKill(Client& c, CmdArgs args) {
   std::string_view addr, laddr;
   bool by_addr = false, by_laddr = false, by_type = false;
   ClientType type = ClientType::kNormal;
+  AclUser* by_user = nullptr;
   uint64_t id = 0;
   bool skipme = true;
 
@@ -535,8 +526,8 @@ void CmdClientKill(Client& c, CmdArgs args) {
         laddr = val;
         by_laddr = true;
       } else if (EqualsIgnoreCase(opt, "user")) {
-        // Every client is authenticated as the default user, the only one there is.
-        if (val != kDefaultUser) return r.Error(fmt::format("No such user '{}'", val));
+        by_user = s.acl().Find(val);
+        if (by_user == nullptr) return r.Error(fmt::format("No such user '{}'", val));
       } else if (EqualsIgnoreCase(opt, "skipme")) {
         if (EqualsIgnoreCase(val, "yes")) {
           skipme = true;
@@ -560,6 +551,7 @@ void CmdClientKill(Client& c, CmdArgs args) {
     if (by_laddr && SockName(*cl) != laddr) continue;
     if (by_type && TypeOf(*cl) != type) continue;
     if (id != 0 && cl->id() != id) continue;
+    if (by_user != nullptr && cl->user != by_user) continue;
     if (cl == &c) {
       if (skipme) continue;
       close_self = true;
@@ -808,6 +800,12 @@ void CmdClientTrackingInfo(Client& c, CmdArgs) {
 }
 
 }  // namespace
+
+std::string ClientInfoLine(Client& c) {
+  std::string out;
+  AppendClientInfo(&out, c);
+  return out;
+}
 
 void RegisterConnectionFamily(CommandTable* t) {
   t->Register("ping", CmdPing);

@@ -1,8 +1,11 @@
 // One Register function per command family; RegisterAllCommands calls them in order.
 #pragma once
 
+#include <string>
+
 namespace ember {
 
+class Client;
 class CommandTable;
 
 void RegisterStringFamily(CommandTable* t);
@@ -23,5 +26,9 @@ void RegisterStreamFamily(CommandTable* t);       // XADD, XRANGE, XREAD, XGROUP
 void RegisterPubsubFamily(CommandTable* t);       // (P|S)SUBSCRIBE, PUBLISH, PUBSUB, ...
 void RegisterSortFamily(CommandTable* t);         // SORT, SORT_RO
 void RegisterGeoFamily(CommandTable* t);          // GEOADD, GEOSEARCH, GEORADIUS, ...
+void RegisterAclFamily(CommandTable* t);          // ACL and its subcommands
+
+// One CLIENT LIST line for `c`, without the newline (connection_family.cc).
+std::string ClientInfoLine(Client& c);
 
 }  // namespace ember

@@ -355,6 +355,7 @@ void CmdMigrate(Client& c, CmdArgs args) {
         c.reply().Error(err::kSyntax);
         return;
       }
+      c.RedactArg(int(j + 1));
       password = std::string(args[++j]);
       has_password = true;
     } else if (EqualsIgnoreCase(args[j], "auth2")) {
@@ -362,6 +363,8 @@ void CmdMigrate(Client& c, CmdArgs args) {
         c.reply().Error(err::kSyntax);
         return;
       }
+      c.RedactArg(int(j + 1));
+      c.RedactArg(int(j + 2));
       username = std::string(args[++j]);
       password = std::string(args[++j]);
       has_username = has_password = true;

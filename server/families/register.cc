@@ -22,6 +22,7 @@ void RegisterAllCommands(CommandTable* t) {
   RegisterPubsubFamily(t);
   RegisterSortFamily(t);
   RegisterGeoFamily(t);
+  RegisterAclFamily(t);
 }
 
 }  // namespace ember

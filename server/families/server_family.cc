@@ -739,7 +739,10 @@ void ConfigSetCmd(Client& c, CmdArgs args) {
   }
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   pairs.reserve((args.size() - 2) / 2);
-  for (size_t i = 2; i + 1 < args.size(); i += 2) pairs.emplace_back(args[i], args[i + 1]);
+  for (size_t i = 2; i + 1 < args.size(); i += 2) {
+    pairs.emplace_back(args[i], args[i + 1]);
+    if (c.server().config().IsSensitive(args[i])) c.RedactArg(int(i + 1));
+  }
   bool local = c.has(kClientFake) || (c.conn() && c.conn()->is_loopback());
   Status st = c.server().config().Set(pairs, local, c.server().loading);
   if (st.ok()) {

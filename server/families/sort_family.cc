@@ -24,6 +24,7 @@
 #include "common/storage/set_table.h"
 #include "common/storage/zset.h"
 #include "common/util/strings.h"
+#include "server/acl.h"
 #include "server/families/families.h"
 #include "server/scripting/scripting.h"
 #include "server/server.h"
@@ -129,6 +130,9 @@ void SortGeneric(Client& c, CmdArgs args, bool readonly) {
   std::string_view storekey;
   bool has_store = false;
   std::vector<std::string_view> gets;
+  // BY and GET patterns may read any key: they need read access to the whole keyspace.
+  bool full_key_access = c.cmd == nullptr ||
+                         s.acl().CheckCommandWithUnrestrictedKeys(c.user, *c.cmd, args, kAclRead);
 
   for (size_t j = 2; j < args.size(); j++) {
     std::string_view a = args[j];
@@ -151,10 +155,17 @@ void SortGeneric(Client& c, CmdArgs args, bool readonly) {
     } else if (EqualsIgnoreCase(a, "by") && left >= 1) {
       sortby = args[++j];
       has_sortby = true;
-      // A constant BY pattern: nothing to sort by. (Cluster mode and key ACLs, which deny a
-      // real pattern in Redis, do not apply here.)
+      // A constant BY pattern: nothing to sort by.
       dontsort = sortby.find('*') == std::string_view::npos;
+      if (!dontsort && !full_key_access) {
+        c.reply().Error("BY option of SORT denied due to insufficient ACL permissions.");
+        return;
+      }
     } else if (EqualsIgnoreCase(a, "get") && left >= 1) {
+      if (!full_key_access) {
+        c.reply().Error("GET option of SORT denied due to insufficient ACL permissions.");
+        return;
+      }
       gets.push_back(args[++j]);
     } else {
       c.reply().Error(err::kSyntax);

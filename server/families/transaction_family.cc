@@ -1,6 +1,9 @@
 // MULTI, EXEC, DISCARD, WATCH, UNWATCH. Queueing happens in the dispatcher (dispatch.cc);
 // EXEC runs the queue through Server::Call so each command keeps its statistics and its
 // propagation, which the dispatcher wraps in MULTI/EXEC.
+#include <spdlog/fmt/fmt.h>
+
+#include "server/acl.h"
 #include "server/families/families.h"
 #include "server/server.h"
 
@@ -58,6 +61,24 @@ void CmdExec(Client& c, CmdArgs) {
   for (auto& q : queue) {
     std::vector<std::string_view> argv(q.argv.begin(), q.argv.end());
     c.argv = argv;
+    // Permissions are checked again: the ACLs may have changed since the command was queued.
+    AclResult denied;
+    if (!s.acl().CheckClientAndLog(c, *q.cmd, CmdArgs(argv), AclContext::kMulti, &denied)
+             .empty()) {
+      std::string_view reason = "no permission";
+      if (denied == AclResult::kDeniedCmd) {
+        reason = "no permission to execute the command or subcommand";
+      } else if (denied == AclResult::kDeniedKey) {
+        reason = "no permission to touch the specified keys";
+      } else if (denied == AclResult::kDeniedChannel) {
+        reason = "no permission to access one of the channels used as arguments";
+      }
+      c.reply().Error(fmt::format(
+          "-NOPERM ACLs rules changed between the moment the transaction was accumulated and "
+          "the EXEC call. This command is no longer allowed for the following reason: {}",
+          reason));
+      continue;
+    }
     s.Call(c, q.cmd, CmdArgs(argv));
   }
   c.argv = std::move(exec_argv);

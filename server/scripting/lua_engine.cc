@@ -17,6 +17,7 @@ extern "C" {
 #include "common/util/clock.h"
 #include "common/util/hash.h"
 #include "common/util/strings.h"
+#include "server/acl.h"
 #include "server/client.h"
 #include "server/scripting/lua_libs.h"
 #include "server/scripting/script.h"
@@ -696,12 +697,15 @@ int RedisAclCheckCmd(lua_State* L) {
     PushError(L, arg_error);
     return lua_error(L);
   }
-  if (!ctx->server->commands().Lookup(CmdArgs(g_argv_views))) {
+  Command* cmd = ctx->server->commands().Lookup(CmdArgs(g_argv_views));
+  if (!cmd) {
     PushError(L, "Invalid command passed to redis.acl_check_cmd()");
     return lua_error(L);
   }
-  // No ACL users yet: the default user may run every command on every key.
-  lua_pushboolean(L, 1);
+  int pos = 0;
+  AclResult r = ctx->server->acl().CheckCommand(ctx->caller->user, *cmd,
+                                                CmdArgs(g_argv_views), &pos);
+  lua_pushboolean(L, r == AclResult::kOk);
   return 1;
 }
 

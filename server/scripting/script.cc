@@ -10,6 +10,7 @@
 #include "common/util/clock.h"
 #include "common/util/memory.h"
 #include "common/util/strings.h"
+#include "server/acl.h"
 #include "server/server.h"
 
 namespace ember {
@@ -113,8 +114,13 @@ void ServeBusyRequest(RunContext* ctx, Client& c, const std::vector<std::string>
   if (!cmd->ArityOk(args.size())) {
     return reject(fmt::format("wrong number of arguments for '{}' command", cmd->fullname));
   }
-  if (!c.authenticated && !s.config().requirepass.empty() && !cmd->has(kCmdNoAuth)) {
+  if (s.acl().AuthRequired(c) && !cmd->has(kCmdNoAuth)) {
     return reject("-NOAUTH Authentication required.");
+  }
+  {
+    std::string denied = s.acl().CheckClientAndLog(
+        c, *cmd, args, c.has(kClientMulti) ? AclContext::kMulti : AclContext::kToplevel);
+    if (!denied.empty()) return reject(denied);
   }
   std::string_view busy = ctx->eval_mode ? kBusyEvalError : kBusyFunctionError;
   if (!cmd->has(kCmdAllowBusy)) return reject(busy);
@@ -139,7 +145,7 @@ void PollClient(RunContext* ctx, Client& c, std::vector<char>& buf) {
   if (n <= 0) return;
   RequestLimits limits;
   limits.max_bulk_len = ctx->server->config().proto_max_bulk_len;
-  limits.unauthenticated = !c.authenticated && !ctx->server->config().requirepass.empty();
+  limits.unauthenticated = ctx->server->acl().AuthRequired(c);
   std::vector<std::vector<std::string>> requests;
   size_t used = 0;
   while (used < size_t(n)) {
@@ -235,6 +241,7 @@ bool PrepareForRun(RunContext* ctx, Server& s, Client& caller, Client& script_cl
   ctx->eval_mode = eval_mode;
   ctx->oom = oom;
   script_client.SelectDb(caller.db_index());
+  script_client.user = caller.user;
   script_client.resp = 2;
   script_client.reply().set_resp(2);
   if (caller.has(kClientMulti)) script_client.set(kClientMulti);
@@ -282,6 +289,24 @@ bool ScriptCall(RunContext* ctx, CmdArgs argv, std::string* err) {
   }
   if (!DebugDisableDenyScripts() && cmd->has(kCmdNoScript)) {
     return fail("This Redis command is not allowed from script");
+  }
+  if (!ctx->caller->has(kClientMaster)) {
+    int pos = 0;
+    AclResult r = s.acl().CheckCommand(c.user, *cmd, argv, &pos);
+    if (r != AclResult::kOk) {
+      std::string object =
+          r == AclResult::kDeniedCmd ? cmd->fullname : std::string(argv[size_t(pos)]);
+      s.acl().AddLogEntry(*ctx->caller, r, AclContext::kLua, std::move(object),
+                          c.user ? std::string_view(c.user->name) : std::string_view());
+      std::string_view why = r == AclResult::kDeniedCmd ? "can't run this command or subcommand"
+                             : r == AclResult::kDeniedKey
+                                 ? "can't access at least one of the keys mentioned in the "
+                                   "command arguments"
+                             : r == AclResult::kDeniedChannel
+                                 ? "can't publish to the channel mentioned in the command"
+                                 : "lacking the permissions for the command";
+      return fail("The user executing the script " + std::string(why));
+    }
   }
   if (ctx->read_only && (cmd->has(kCmdWrite) || cmd->has(kCmdMayReplicate))) {
     return fail("Write commands are not allowed from read-only scripts.");
