@@ -136,6 +136,7 @@ class AppendOnlyFile {
   void KillChild();
   void ScheduleRewrite() { rewrite_scheduled_ = true; consecutive_failures_ = 0; }
   bool rewrite_scheduled() const { return rewrite_scheduled_; }
+  size_t buffer_size() const { return buf_.size(); }
 
   // SHUTDOWN: kills a rewrite child, flushes and fsyncs. False when the AOF is still being
   // created (the caller decides whether to exit anyway).

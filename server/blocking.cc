@@ -125,13 +125,9 @@ struct BlockingKeys::Impl {
     reexec_client = c;
     serving_key = key;
     c->argv = views;
-    // Redis counts a blocking command once, when it is first called: serving it later adds
-    // no call to INFO commandstats nor to total_commands_processed.
-    uint64_t calls = cmd->calls;
-    uint64_t processed = server->stats().commands_processed;
+    // Redis counts a blocking command once, when it completes: the call that blocked was not
+    // counted, this one is (unless it blocks again).
     server->Call(*c, cmd, args);
-    cmd->calls = calls;
-    server->stats().commands_processed = processed;
     c->argv.clear();
     reexecuting = false;
     reexec_client = nullptr;
@@ -203,6 +199,8 @@ void BlockingKeys::Block(Client& c, const std::vector<std::string_view>& keys,
   c.set(kClientBlocked);
 }
 
+bool BlockingKeys::reblocked() const { return impl_->reblocked; }
+
 bool BlockingKeys::reexecuting() const { return impl_->reexecuting; }
 
 std::string_view BlockingKeys::serving_key() const { return impl_->serving_key; }
@@ -260,6 +258,7 @@ void BlockingKeys::HandleTimeouts(int64_t now_ms) {
     }
     Client* c = it->second.client;
     im.ReplyTimeout(c, it->second.on_timeout);
+    im.server->CountUnblockedCall(*c, it->second.argv, false);
     im.Remove(id);
     im.Unblocked(c);
   }
@@ -273,9 +272,11 @@ void BlockingKeys::Unblock(Client& c, bool reply_timeout, std::string_view error
   bool replied = false;
   if (reply_timeout) {
     im.ReplyTimeout(&c, it->second.on_timeout);
+    im.server->CountUnblockedCall(c, it->second.argv, false);
     replied = true;
   } else if (!error.empty()) {
     c.reply().Error(error);
+    im.server->CountUnblockedCall(c, it->second.argv, true);
     replied = true;
   }
   im.Remove(c.id());

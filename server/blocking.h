@@ -33,6 +33,8 @@ class BlockingKeys {
   // True while a blocked command is being re-executed (handlers may use it to avoid
   // side effects that only the first execution should have).
   bool reexecuting() const;
+  // While re-executing: the command blocked again (it found nothing to serve).
+  bool reblocked() const;
   // While re-executing: the ready key being served (in the db of the client). As in Redis
   // 7.0, a client blocked on several keys is served from this key only, and a key that now
   // holds another type (or nothing) leaves the client blocked: handlers block again instead

@@ -4,6 +4,7 @@
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "server/acl.h"
+#include "server/evict.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -173,6 +174,17 @@ void Server::Dispatch(Client& c) {
           cmd->fullname));
     }
   }
+  if (config_.maxmemory > 0) {
+    bool out_of_memory = Evict() == EvictResult::kFail;
+    // Queuing in MULTI takes memory too; DISCARD, EXEC, QUIT and RESET always pass.
+    std::string_view base = cmd->parent ? cmd->parent->name : cmd->name;
+    bool reject_oom = cmd->has(kCmdDenyOom) ||
+                      (c.has(kClientMulti) && base != "exec" && base != "discard" &&
+                       base != "quit" && base != "reset");
+    if (out_of_memory && reject_oom) {
+      return reject("-OOM command not allowed when used memory > 'maxmemory'.");
+    }
+  }
   if ((cmd->has(kCmdWrite) || cmd->fullname == "ping") && !c.has(kClientMaster)) {
     std::string disk_error;
     if (WritesDeniedByDiskError(*this, &disk_error)) return reject(disk_error);
@@ -231,8 +243,21 @@ void Server::ExecuteLoaded(Client& c, Command* cmd, CmdArgs args) {
   also_propagate_.clear();
 }
 
+void Server::CountUnblockedCall(Client& c, const std::vector<std::string>& argv, bool failed) {
+  std::vector<std::string_view> views(argv.begin(), argv.end());
+  Command* cmd = commands_.Lookup(CmdArgs(views));
+  if (!cmd) return;
+  cmd->calls++;
+  if (failed) cmd->failed_calls++;
+  stats_.commands_processed++;
+  RecordCommandLatency(*this, *cmd, 0);
+  c.last_cmd = cmd->fullname;
+}
+
 void Server::Call(Client& c, Command* cmd, CmdArgs args) {
   bool nested = current_client_ != nullptr;
+  // In-process callers (scripts) reach here without Dispatch: their errors count too.
+  c.reply().set_error_hook(CountError, this);
   Client* prev_client = current_client_;
   const Command* prev_cmd = c.cmd;
   current_client_ = &c;
@@ -275,15 +300,19 @@ void Server::Call(Client& c, Command* cmd, CmdArgs args) {
   c.propagate_rewritten = outer_rewritten;
   c.propagate_prevented = outer_prevented;
 
-  cmd->calls++;
-  cmd->usec += uint64_t(duration);
-  if (!c.has(kClientBlocked)) RecordCommandLatency(*this, *cmd, duration);
-  // A command failed if it replied an error itself; errors of the commands it ran (EXEC's
-  // queue) count for those commands only.
+  // A command that blocked is counted when it completes (served, timed out or unblocked).
+  bool blocked = blocking_->reexecuting() ? blocking_->reblocked() : c.has(kClientBlocked);
   uint64_t errors = stats_.total_error_replies - errors_before;
-  if (errors > nested_errors_ - nested_before) cmd->failed_calls++;
+  if (!blocked) {
+    cmd->calls++;
+    cmd->usec += uint64_t(duration);
+    RecordCommandLatency(*this, *cmd, duration);
+    // A command failed if it replied an error itself; errors of the commands it ran (EXEC's
+    // queue) count for those commands only.
+    if (errors > nested_errors_ - nested_before) cmd->failed_calls++;
+    stats_.commands_processed++;
+  }
   if (nested) nested_errors_ += errors;
-  stats_.commands_processed++;
   c.last_cmd = cmd->fullname;
 
   if (!cmd->has(kCmdSkipSlowlog) && config_.slowlog_log_slower_than >= 0 &&

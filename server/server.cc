@@ -11,6 +11,7 @@
 #include "common/util/clock.h"
 #include "common/util/hash.h"
 #include "common/util/memory.h"
+#include "server/evict.h"
 #include "common/util/strings.h"
 #include "server/acl.h"
 #include "server/persistence.h"
@@ -68,6 +69,7 @@ Server::Server(uv_loop_t* loop) : loop_(loop), rng_(std::random_device{}()) {
 }
 
 Server::~Server() {
+  UninstallExpandCheck(*this);
   std::vector<Client*> all;
   for (auto& [id, c] : clients_) all.push_back(c);
   for (Client* c : all) FreeClient(c);
@@ -123,6 +125,9 @@ void Server::Init() {
   cron_timer_.data = this;
   uv_prepare_init(loop_, &before_sleep_);
   before_sleep_.data = this;
+  uv_idle_init(loop_, &evict_idle_);
+  InstallExpandCheck(*this);
+  evict_idle_.data = this;
 }
 
 void Server::InitAcl() {
@@ -222,12 +227,30 @@ void Server::Run() {
   uv_run(loop_, UV_RUN_DEFAULT);
 }
 
+EvictResult Server::Evict() {
+  EvictResult r = PerformEvictions(*this);
+  bool running = r == EvictResult::kRunning;
+  if (running != evict_idle_active_ && evict_idle_.loop) {
+    evict_idle_active_ = running;
+    if (running) {
+      uv_idle_start(&evict_idle_, [](uv_idle_t* h) {
+        auto* s = static_cast<Server*>(h->data);
+        (void)s->Evict();
+      });
+    } else {
+      uv_idle_stop(&evict_idle_);
+    }
+  }
+  return r;
+}
+
 void Server::CloseHandles() {
   auto close = [](uv_handle_t* h) {
     if (h->loop && !uv_is_closing(h)) uv_close(h, nullptr);
   };
   close(reinterpret_cast<uv_handle_t*>(&cron_timer_));
   close(reinterpret_cast<uv_handle_t*>(&before_sleep_));
+  close(reinterpret_cast<uv_handle_t*>(&evict_idle_));
   for (uv_stream_t* l : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(l), [](uv_handle_t* h) {
       delete static_cast<ListenerData*>(h->data);
@@ -490,6 +513,7 @@ void Server::ActiveExpireCycle(bool fast) {
   }
   double perc = total_sampled ? double(total_expired) / double(total_sampled) * 100 : 0;
   stats_.expired_stale_perc = uint64_t(perc * 0.05 + double(stats_.expired_stale_perc) * 0.95);
+  LatencyAddSampleIfNeeded("expire-cycle", (MonotonicUs() - start) / 1000);
 }
 
 bool Server::IsExpired(Db& db, const Entry* e) {

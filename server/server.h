@@ -19,6 +19,7 @@
 #include "server/client.h"
 #include "server/command.h"
 #include "server/config.h"
+#include "server/evict.h"
 #include "server/replica.h"
 
 namespace ember {
@@ -116,6 +117,9 @@ class Server {
   // Runs a command that passed the checks (Redis's call()): statistics, slowlog, monitors,
   // and queueing its propagation. Nested calls (EXEC) keep the outer command's time.
   void Call(Client& c, Command* cmd, CmdArgs args);
+  // A blocked command answered by a timeout or CLIENT UNBLOCK: counted as one call (failed
+  // when `failed`), as Redis's updateStatsOnUnblock.
+  void CountUnblockedCall(Client& c, const std::vector<std::string>& argv, bool failed);
   // Runs a command replayed from the AOF: no checks, statistics, monitors, slowlog or
   // propagation (Redis runs the command's proc directly).
   void ExecuteLoaded(Client& c, Command* cmd, CmdArgs args);
@@ -149,6 +153,9 @@ class Server {
   // Bytes of the master's stream this replica applied: counted in the offset and passed on
   // unchanged to sub-replicas (Redis's replicationFeedStreamFromMasterStream).
   void ProxyMasterStream(std::string_view bytes);
+  // maxmemory: evicts per policy; when the time budget runs out, eviction continues from an
+  // idle handle (Redis's evictionTimeProc) until memory is under the limit.
+  EvictResult Evict();
   // REPLICAOF host port / NO ONE.
   void ReplicaOf(const std::string& host, int port, Client* by);
   void ReplicaOfNoOne(Client* by);
@@ -279,6 +286,8 @@ class Server {
 
   uv_timer_t cron_timer_;
   uv_prepare_t before_sleep_;
+  uv_idle_t evict_idle_{};
+  bool evict_idle_active_ = false;
   std::vector<uv_stream_t*> listeners_;
   int64_t cron_loops_ = 0;
   size_t clients_cron_cursor_ = 0;

@@ -36,7 +36,10 @@ using ExpireTable = Dict<ExpireNode, ExpireTraits>;
 
 class Db {
  public:
-  explicit Db(int id) : id_(id) {}
+  explicit Db(int id) : id_(id) {
+    keys_.set_expand_checked(true);
+    expires_.set_expand_checked(true);
+  }
   ~Db() { Clear(); }
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

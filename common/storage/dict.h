@@ -25,6 +25,15 @@ inline bool& DictResizeAllowedGlobally() {
   return allowed;
 }
 
+// Optional veto on growing the tables that opt in (the keyspace): called with the bytes the
+// new bucket array would take and the current load factor. The server uses it to keep a
+// rehash from pushing memory over maxmemory (Redis's dictExpandAllowed).
+using DictExpandCheck = bool (*)(size_t more_mem, double used_ratio);
+inline DictExpandCheck& DictExpandAllowedHook() {
+  static DictExpandCheck hook = nullptr;
+  return hook;
+}
+
 template <typename Node, typename Traits>
 class Dict {
  public:
@@ -56,6 +65,8 @@ class Dict {
   // While a child process holds a copy-on-write snapshot, avoid resizing unless the table
   // is badly overloaded (ratio 5), as Redis does.
   void set_resize_allowed(bool allowed) { resize_allowed_ = allowed; }
+  // Consult DictExpandAllowedHook() before growing.
+  void set_expand_checked(bool checked) { expand_checked_ = checked; }
 
   template <typename K>
   Node* Find(const K& key, uint64_t hash) {
@@ -328,6 +339,12 @@ class Dict {
     }
     bool allowed = resize_allowed_ && DictResizeAllowedGlobally();
     if (t_[0].used >= t_[0].size && (allowed || t_[0].used / t_[0].size > 5)) {
+      if (expand_checked_ && DictExpandAllowedHook()) {
+        size_t next = kInitialSize;
+        while (next < t_[0].used + 1) next <<= 1;
+        double ratio = double(t_[0].used) / double(t_[0].size);
+        if (!DictExpandAllowedHook()(next * sizeof(Node*), ratio)) return;
+      }
       Resize(t_[0].used + 1);
     }
   }
@@ -358,6 +375,7 @@ class Dict {
   Table t_[2];
   int64_t rehash_idx_ = -1;
   bool resize_allowed_ = true;
+  bool expand_checked_ = false;
 };
 
 }  // namespace ember

@@ -304,9 +304,12 @@ size_t ClientMemory(Client& c) {
          (c.output_bytes() - c.out().size());
 }
 
+// used_memory as it was when INFO started, before INFO's own buffers (0: read it now).
+size_t g_info_used_memory = 0;
+
 MemOverhead ComputeMemOverhead(Server& s) {
   MemOverhead mh;
-  mh.total = UsedMemory();
+  mh.total = g_info_used_memory ? g_info_used_memory : UsedMemory();
   mh.startup = g_startup_memory;
   mh.peak = std::max(PeakMemory(), mh.total);
   mh.rss = ResidentMemory();
@@ -2259,6 +2262,7 @@ std::string Server::InfoString(const std::vector<std::string>& sections, bool al
   auto wants = [&](std::string_view name) {
     return all || std::find(sections.begin(), sections.end(), name) != sections.end();
   };
+  g_info_used_memory = UsedMemory();
   std::string info;
   info.reserve(4096);
   int emitted = 0;
@@ -2283,6 +2287,7 @@ std::string Server::InfoString(const std::vector<std::string>& sections, bool al
   section("latencystats", [&] { InfoLatencyStats(*this, &info); });
   section("cluster", [&] { info.append("# Cluster\r\ncluster_enabled:0\r\n"); });
   section("keyspace", [&] { InfoKeyspace(*this, &info); });
+  g_info_used_memory = 0;
   return info;
 }
 
