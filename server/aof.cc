@@ -609,6 +609,11 @@ AofLoad AppendOnlyFile::LoadFiles() {
   if (total_size == 0) return AofLoad::kEmpty;
 
   bool was_loading = s_.loading;
+  if (!was_loading) {
+    s_.loading_progress = Server::LoadingProgress{};
+    s_.loading_progress.start_s = NowMs() / 1000;
+    s_.loading_progress.total_bytes = uint64_t(total_size);
+  }
   s_.loading = true;
   AofLoad ret = AofLoad::kOk;
   size_t num = 0;
@@ -704,6 +709,8 @@ AofLoad AppendOnlyFile::LoadSingleFile(const std::string& name) {
   }
 
   char buf[kAnnotationMaxLine];
+  uint64_t loops = 0;
+  uint64_t progress_base = s_.loading_progress.loaded_bytes;
   int64_t key_load_delay = 0;
   StringToInt64(s_.config().GetOne("key-load-delay"), &key_load_delay);
   while (!read_error && !format_error) {
@@ -774,6 +781,7 @@ AofLoad AppendOnlyFile::LoadSingleFile(const std::string& name) {
     fake.argv.clear();
     valid_up_to = ftello(fp);
     if (key_load_delay > 0) usleep(useconds_t(key_load_delay));
+    if ((++loops & 1023) == 0) s_.LoadingAdvance(progress_base + uint64_t(valid_up_to));
   }
 
   if (ret == AofLoad::kOk && !read_error && !format_error && fake.has(kClientMulti)) {

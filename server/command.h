@@ -82,6 +82,9 @@ class CommandTable {
   Command* Lookup(CmdArgs args) const;
   Command* Find(std::string_view fullname) const;
   bool IsContainer(std::string_view name) const;
+  // rename-command: `from` answers to `to` from now on ("" removes it). The command keeps
+  // its own name in stats and COMMAND output, as Redis. Returns false with Redis's message.
+  bool Rename(std::string_view from, std::string_view to, std::string* err);
 
   const std::map<std::string, std::unique_ptr<Command>>& all() const { return cmds_; }
   template <typename Fn>

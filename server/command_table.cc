@@ -158,6 +158,22 @@ Command* CommandTable::Find(std::string_view fullname) const {
   return sit == it->second->subcommands.end() ? nullptr : sit->second.get();
 }
 
+bool CommandTable::Rename(std::string_view from, std::string_view to, std::string* err) {
+  auto it = index_.find(from);
+  if (it == index_.end()) {
+    *err = "No such command in rename-command";
+    return false;
+  }
+  if (!to.empty() && index_.count(to)) {
+    *err = "Target command name already exists";
+    return false;
+  }
+  Command* cmd = it->second;
+  index_.erase(it);
+  if (!to.empty()) index_.emplace(std::string(to), cmd);
+  return true;
+}
+
 bool CommandTable::IsContainer(std::string_view name) const {
   auto it = index_.find(name);
   return it != index_.end() && !it->second->subcommands.empty();

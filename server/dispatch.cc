@@ -174,6 +174,9 @@ void Server::Dispatch(Client& c) {
           cmd->fullname));
     }
   }
+  if (loading && !cmd->has(kCmdLoading)) {
+    return reject("-LOADING Redis is loading the dataset in memory");
+  }
   if (config_.maxmemory > 0) {
     bool out_of_memory = Evict() == EvictResult::kFail;
     // Queuing in MULTI takes memory too; DISCARD, EXEC, QUIT and RESET always pass.

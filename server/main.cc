@@ -126,7 +126,10 @@ int main(int argc, char** argv) {
     if (pf) pf << getpid() << "\n";
   }
   spdlog::info("Server initialized");
-  if (!ember::LoadDataFromDisk(*server)) {
+  server->serve_while_loading = true;
+  bool loaded = ember::LoadDataFromDisk(*server);
+  server->serve_while_loading = false;
+  if (!loaded) {
     spdlog::shutdown();
     return 1;
   }

@@ -220,7 +220,14 @@ class ServerLoader : public RdbVisitor {
       SetLruOrLfu(e, lfu_freq, lru_idle_s);
     }
     if (key_load_delay_us_ > 0) usleep(useconds_t(key_load_delay_us_));
+    if (reader_) s_.LoadingAdvance(progress_base_ + reader_->offset());
     return Status::OK();
+  }
+
+  // Progress reporting (INFO loading_*, serving clients while loading).
+  void set_reader(const RdbReader* r, uint64_t base) {
+    reader_ = r;
+    progress_base_ = base;
   }
 
   void EmptyKeySkipped(std::string_view key) override {
@@ -234,6 +241,8 @@ class ServerLoader : public RdbVisitor {
   bool allow_dup_;
   bool keep_expired_;
   int64_t now_ms_;
+  const RdbReader* reader_ = nullptr;
+  uint64_t progress_base_ = 0;
   int64_t key_load_delay_us_ = 0;
 };
 
@@ -573,6 +582,12 @@ Status LoadRdbFromFd(Server& s, int fd, uint64_t size, bool allow_dup, bool aof_
   reader.set_config(LoadConfigFor(s, nullptr));
   ServerLoader loader(s, allow_dup, aof_base);
   bool was_loading = s.loading;
+  if (!was_loading) {
+    s.loading_progress = Server::LoadingProgress{};
+    s.loading_progress.start_s = NowS();
+    s.loading_progress.total_bytes = size;
+  }
+  loader.set_reader(&reader, s.loading_progress.loaded_bytes);
   s.loading = true;
   RdbState& st = Rdb(s);
   st.last_load_keys_loaded = st.last_load_keys_expired = 0;
@@ -751,6 +766,31 @@ bool VerifyDumpPayload(std::string_view p) {
 
 // ---- INFO ---------------------------------------------------------------------------------
 
+namespace {
+
+// The loading_* fields Redis shows while loading.
+std::string LoadingInfo(Server& s) {
+  if (!s.loading) return "";
+  const Server::LoadingProgress& p = s.loading_progress;
+  int64_t elapsed = NowS() - p.start_s;
+  double perc = p.total_bytes ? double(p.loaded_bytes) * 100 / double(p.total_bytes) : 0;
+  int64_t eta = 1;
+  if (elapsed && p.loaded_bytes) {
+    double rate = double(p.loaded_bytes) / double(elapsed);
+    eta = int64_t(double(p.total_bytes - std::min(p.total_bytes, p.loaded_bytes)) / rate);
+  }
+  return fmt::format(
+      "loading_start_time:{}\r\n"
+      "loading_total_bytes:{}\r\n"
+      "loading_rdb_used_mem:0\r\n"
+      "loading_loaded_bytes:{}\r\n"
+      "loading_loaded_perc:{:.2f}\r\n"
+      "loading_eta_seconds:{}\r\n",
+      p.start_s, p.total_bytes, p.loaded_bytes, perc, eta);
+}
+
+}  // namespace
+
 void AppendPersistenceInfo(Server& s, std::string* out) {
   RdbState& st = Rdb(s);
   ReadChildReports(s);
@@ -788,6 +828,7 @@ void AppendPersistenceInfo(Server& s, std::string* out) {
       child ? now - st.child_start_s : -1, st.saves, st.last_cow_size,
       st.last_load_keys_expired, st.last_load_keys_loaded));
   s.aof().AppendInfo(out);
+  out->append(LoadingInfo(s));
 }
 
 }  // namespace ember

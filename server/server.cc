@@ -92,6 +92,16 @@ void Server::Init() {
         this);
   }
   RegisterAllCommands(&commands_);
+  for (const auto& [from, to] : config_.renamed_commands()) {
+    std::string err;
+    if (!commands_.Rename(from, to, &err)) {
+      fprintf(stderr,
+              "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n"
+              ">>> 'rename-command \"%s\" \"%s\"'\n%s\n",
+              from.c_str(), to.c_str(), err.c_str());
+      exit(1);
+    }
+  }
   InitAcl();
   InitPersistence(*this);
   ApplyConfig();
@@ -103,6 +113,20 @@ void Server::Init() {
       return Status::OK();
     });
   }
+  // Listeners move at once; on failure CONFIG SET rolls the values back.
+  config_.OnApply("port", [this] {
+    if (int(config_.port) == listening_port) return Status::OK();
+    if (!RebindTcp(int(config_.port), false).ok()) {
+      return Status::IOError("Unable to listen on this port. Check server logs.");
+    }
+    return Status::OK();
+  });
+  config_.OnApply("bind", [this] {
+    if (!RebindTcp(listening_port, true).ok()) {
+      return Status::IOError("Failed to bind to specified addresses.");
+    }
+    return Status::OK();
+  });
   config_.OnApply("appendonly", [this] {
     if (config_.GetOne("appendonly") == "yes") return aof_->Start();
     aof_->Stop();
@@ -156,9 +180,16 @@ void Server::ApplyConfig() {
   p.lfu_decay_time = int(config_.lfu_decay_time);
 }
 
-Status Server::Listen() {
-  int bound = 0;
-  std::string last_error;
+Status Server::ListenTcp(int port, std::vector<uv_stream_t*>* out) {
+  auto close_all = [](std::vector<uv_stream_t*>& v) {
+    for (uv_stream_t* l : v) {
+      uv_close(reinterpret_cast<uv_handle_t*>(l), [](uv_handle_t* h) {
+        delete static_cast<ListenerData*>(h->data);
+        delete reinterpret_cast<uv_tcp_t*>(h);
+      });
+    }
+    v.clear();
+  };
   for (const std::string& raw : config_.bind) {
     bool optional = !raw.empty() && raw[0] == '-';
     std::string addr = optional ? raw.substr(1) : raw;
@@ -167,9 +198,9 @@ Status Server::Listen() {
     sockaddr_storage ss;
     int rc;
     if (addr.find(':') != std::string::npos) {
-      rc = uv_ip6_addr(addr.c_str(), int(config_.port), reinterpret_cast<sockaddr_in6*>(&ss));
+      rc = uv_ip6_addr(addr.c_str(), port, reinterpret_cast<sockaddr_in6*>(&ss));
     } else {
-      rc = uv_ip4_addr(addr.c_str(), int(config_.port), reinterpret_cast<sockaddr_in*>(&ss));
+      rc = uv_ip4_addr(addr.c_str(), port, reinterpret_cast<sockaddr_in*>(&ss));
     }
     auto* tcp = new uv_tcp_t;
     uv_tcp_init(loop_, tcp);
@@ -186,13 +217,66 @@ Status Server::Listen() {
         delete reinterpret_cast<uv_tcp_t*>(h);
       });
       if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) continue;
-      last_error = fmt::format("Could not create server TCP listening socket {}:{}: {}",
-                               raw, config_.port, uv_strerror(rc));
-      spdlog::warn("Warning: {}", last_error);
-      return Status::IOError(last_error);
+      std::string error = fmt::format("Could not create server TCP listening socket {}:{}: {}",
+                                      raw, port, uv_strerror(rc));
+      spdlog::warn("Warning: {}", error);
+      close_all(*out);
+      return Status::IOError(error);
     }
-    listeners_.push_back(reinterpret_cast<uv_stream_t*>(tcp));
-    bound++;
+    out->push_back(reinterpret_cast<uv_stream_t*>(tcp));
+  }
+  return Status::OK();
+}
+
+Status Server::RebindTcp(int port, bool close_first) {
+  auto close_old = [this] {
+    std::vector<uv_stream_t*> keep;
+    for (uv_stream_t* l : listeners_) {
+      if (l->type != UV_TCP) {
+        keep.push_back(l);
+        continue;
+      }
+      uv_close(reinterpret_cast<uv_handle_t*>(l), [](uv_handle_t* h) {
+        delete static_cast<ListenerData*>(h->data);
+        delete reinterpret_cast<uv_tcp_t*>(h);
+      });
+    }
+    listeners_.swap(keep);
+  };
+  // Same port, other addresses: the old sockets must go first (the rollback rebinds them).
+  if (close_first) close_old();
+  std::vector<uv_stream_t*> fresh;
+  if (port != 0) {
+    Status st = ListenTcp(port, &fresh);
+    if (!st.ok()) return st;
+  }
+  // The new sockets are up: close the old TCP listeners (the Unix socket stays).
+  std::vector<uv_stream_t*> keep;
+  for (uv_stream_t* l : listeners_) {
+    if (l->type != UV_TCP) {
+      keep.push_back(l);
+      continue;
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(l), [](uv_handle_t* h) {
+      delete static_cast<ListenerData*>(h->data);
+      delete reinterpret_cast<uv_tcp_t*>(h);
+    });
+  }
+  keep.insert(keep.end(), fresh.begin(), fresh.end());
+  listeners_.swap(keep);
+  listening_port = port;
+  return Status::OK();
+}
+
+Status Server::Listen() {
+  int bound = 0;
+  std::string last_error;
+  if (config_.port != 0) {
+    std::vector<uv_stream_t*> tcp;
+    Status st = ListenTcp(int(config_.port), &tcp);
+    if (!st.ok()) return st;
+    bound += int(tcp.size());
+    listeners_.insert(listeners_.end(), tcp.begin(), tcp.end());
   }
   if (!config_.unixsocket.empty()) {
     unlink(config_.unixsocket.c_str());
@@ -225,6 +309,23 @@ void Server::Run() {
   uv_timer_start(&cron_timer_, OnCron, period, period);
   uv_prepare_start(&before_sleep_, OnBeforeSleep);
   uv_run(loop_, UV_RUN_DEFAULT);
+}
+
+void Server::LoadingAdvance(uint64_t loaded_bytes) {
+  LoadingProgress& p = loading_progress;
+  p.loaded_bytes = loaded_bytes;
+  if (!serve_while_loading) return;
+  int64_t interval = 2 * 1024 * 1024;
+  StringToInt64(config_.GetOne("loading-process-events-interval-bytes"), &interval);
+  if (loaded_bytes - p.last_events_bytes < uint64_t(interval) && loaded_bytes >= p.last_events_bytes) {
+    return;
+  }
+  p.last_events_bytes = loaded_bytes;
+  // Accept, read and answer what arrived; replies go out at once (the prepare hook that
+  // normally flushes them does not run before the loop starts).
+  uv_run(loop_, UV_RUN_NOWAIT);
+  FlushPendingWrites();
+  FreeClosingClients();
 }
 
 EvictResult Server::Evict() {

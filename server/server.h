@@ -217,6 +217,18 @@ class Server {
   bool active_expire_enabled = true;
   // DEBUG SLEEP-style helpers and loading state for INFO.
   bool loading = false;
+  // Startup loading serves clients between chunks (they get -LOADING for most commands):
+  // set by main around the initial load, never while a command runs (no nested loop).
+  bool serve_while_loading = false;
+  struct LoadingProgress {
+    int64_t start_s = 0;
+    uint64_t total_bytes = 0;
+    uint64_t loaded_bytes = 0;
+    uint64_t last_events_bytes = 0;
+  } loading_progress;
+  // Called by loaders as bytes are consumed: runs the event loop once per
+  // loading-process-events-interval-bytes when serve_while_loading is set.
+  void LoadingAdvance(uint64_t loaded_bytes);
 
   // INFO text for the given sections (lowercase), Redis's format.
   std::string InfoString(const std::vector<std::string>& sections, bool all, bool everything);
@@ -239,6 +251,10 @@ class Server {
   void FreeClosingClients();
   void AcceptClient(uv_stream_t* listener, bool unix_socket);
   void ApplyConfig();
+  // Binds every `bind` address on `port` into *out (all or nothing).
+  Status ListenTcp(int port, std::vector<uv_stream_t*>* out);
+  // CONFIG SET port / bind: opens the new TCP listeners, then closes the old ones.
+  Status RebindTcp(int port, bool close_first);
   void InitAcl();
 
   uv_loop_t* loop_;

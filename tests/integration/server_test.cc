@@ -1,5 +1,9 @@
 // ember-server as a user runs it: real process, real sockets, redis-cli.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -262,4 +266,75 @@ TEST_CASE("server: SIGTERM shuts down cleanly") {
   }
   CHECK(gone);
   CHECK(s.Log().find("ready to exit, bye bye") != std::string::npos);
+}
+
+TEST_CASE("server: CONFIG SET port moves the listener, and rolls back when the port is taken") {
+  ServerProcess server;
+  REQUIRE(server.Start());
+  RespClient c = server.Connect();
+  // Hold a port with a plain listening socket so binding it fails.
+  int holder = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(holder >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  REQUIRE(bind(holder, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  REQUIRE(listen(holder, 1) == 0);
+  socklen_t len = sizeof(addr);
+  getsockname(holder, reinterpret_cast<sockaddr*>(&addr), &len);
+  int busy = ntohs(addr.sin_port);
+  RespValue r = Must(c, {"CONFIG", "SET", "maxmemory", "10000001", "port", std::to_string(busy)});
+  CHECK(r.str ==
+        "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this "
+        "port. Check server logs.");
+  CHECK(Must(c, {"CONFIG", "GET", "maxmemory"}).elems[1].str == "0");  // rolled back
+  RespClient again;
+  REQUIRE(again.Connect("127.0.0.1", server.port()).ok());
+  CHECK(Must(again, {"PING"}).str == "PONG");
+
+  int fresh = ember::test::FreePort();
+  CHECK(Must(c, {"CONFIG", "SET", "port", std::to_string(fresh)}).str == "OK");
+  RespClient moved;
+  REQUIRE(moved.Connect("127.0.0.1", fresh).ok());
+  CHECK(Must(moved, {"PING"}).str == "PONG");
+  RespClient old;
+  CHECK_FALSE(old.Connect("127.0.0.1", server.port(), 500).ok());
+  CHECK(Must(moved, {"CONFIG", "GET", "port"}).elems[1].str == std::to_string(fresh));
+  close(holder);
+}
+
+TEST_CASE("server: rename-command hides the old name and answers to the new one") {
+  ServerProcess server({"--rename-command", "flushdb", "badger", "--rename-command", "keys", ""});
+  REQUIRE(server.Start());
+  RespClient c = server.Connect();
+  Must(c, {"SET", "k", "v"});
+  CHECK(Must(c, {"FLUSHDB"}).str.rfind("ERR unknown command 'FLUSHDB'", 0) == 0);
+  CHECK(Must(c, {"KEYS", "*"}).is_error());
+  CHECK(Must(c, {"BADGER"}).str == "OK");
+  CHECK(Must(c, {"DBSIZE"}).integer == 0);
+  ServerProcess bad({"--rename-command", "nosuchcommand", "x"});
+  CHECK_FALSE(bad.Start(3000));  // a fatal config error, as Redis
+}
+
+TEST_CASE("server: clients are served while the dataset loads, with -LOADING") {
+  ServerProcess first({"--enable-debug-command", "yes", "--rdbcompression", "no"});
+  REQUIRE(first.Start());
+  {
+    RespClient c = first.Connect();
+    CHECK(Must(c, {"DEBUG", "POPULATE", "20000", "key", "1000"}).str == "OK");
+    CHECK(Must(c, {"SAVE"}).str == "OK");
+  }
+  first.Stop();
+  ServerProcess second({"--dir", first.dir(), "--key-load-delay", "100",
+                        "--loading-process-events-interval-bytes", "1024"});
+  // Start() waits for PING to answer, which it does (PING is allowed while loading).
+  REQUIRE(second.Start());
+  RespClient c = second.Connect();
+  std::string info = Must(c, {"INFO", "persistence"}).str;
+  CHECK(info.find("loading:1\r\n") != std::string::npos);
+  CHECK(info.find("loading_loaded_perc:") != std::string::npos);
+  CHECK(Must(c, {"GET", "key:1"}).str == "LOADING Redis is loading the dataset in memory");
+  CHECK(Must(c, {"CONFIG", "SET", "loglevel", "debug"}).str == "OK");
+  CHECK(Must(c, {"CONFIG", "SET", "dir", "/tmp"}).is_error());
 }
