@@ -12,6 +12,7 @@
 #include "common/util/hash.h"
 #include "common/util/memory.h"
 #include "server/evict.h"
+#include "server/families/families.h"
 #include "common/util/strings.h"
 #include "server/acl.h"
 #include "server/persistence.h"
@@ -439,7 +440,47 @@ void Server::FreeClosingClients() {
   }
 }
 
+bool Server::OutputBufferLimitReached(Client& c) {
+  if (!c.conn() || c.has(kClientCloseAsap) || c.has(kClientMaster)) return false;
+  int cls = 0;  // normal
+  if (c.has(kClientReplica) && !c.has(kClientMonitor)) {
+    cls = 1;
+  } else if (c.has(kClientPubsub)) {
+    cls = 2;
+  }
+  const ClientBufferLimit& l = config_.obuf_limits[cls];
+  if (l.hard == 0 && l.soft == 0) return false;
+  uint64_t used = c.output_bytes() + c.stream_out.size();
+  int64_t hard_bytes = l.hard;
+  // A replica may always hold a backlog's worth.
+  int64_t backlog = 1024 * 1024;
+  StringToInt64(config_.GetOne("repl-backlog-size"), &backlog);
+  if (cls == 1 && hard_bytes && hard_bytes < backlog) hard_bytes = backlog;
+  bool hard = hard_bytes && used >= uint64_t(hard_bytes);
+  bool soft = l.soft && used >= uint64_t(l.soft);
+  int64_t now_s = NowMs() / 1000;
+  if (soft) {
+    if (c.soft_limit_since_ms == 0) {
+      c.soft_limit_since_ms = now_s * 1000;
+      soft = false;  // first time over the soft limit
+    } else if (now_s - c.soft_limit_since_ms / 1000 <= l.soft_seconds) {
+      soft = false;
+    }
+  } else {
+    c.soft_limit_since_ms = 0;
+  }
+  if (!soft && !hard) return false;
+  spdlog::warn("Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+               ClientInfoLine(c));
+  stats_.client_outbuf_limit_disconnections++;
+  std::string().swap(c.out());  // nothing more goes to this client
+  c.stream_out.clear();
+  c.CloseAsap();
+  return true;
+}
+
 void Server::MarkPendingWrite(Client* c) {
+  if (OutputBufferLimitReached(*c)) return;
   if (c->has(kClientPendingWrite)) return;
   c->set(kClientPendingWrite);
   pending_writes_.push_back(c);
@@ -503,6 +544,8 @@ void Server::ClientsCron() {
       to_close.push_back(c);
       continue;
     }
+    // A soft output limit can expire while nothing new is written to the client.
+    if (c->output_bytes() > 0 && OutputBufferLimitReached(*c)) continue;
     // Query buffers are given back after 2 idle seconds, or shrunk to recent use.
     c->ShrinkQueryBuffer(now - c->last_interaction_ms > 2000);
     // Paused clients retry their pending request.

@@ -194,6 +194,10 @@ class Server {
   void FreeClientAsync(Client* c);
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
   void MarkPendingWrite(Client* c);
+  // client-output-buffer-limit for the client's class (normal, replica, pubsub): when over
+  // the hard limit, or over the soft one for longer than its seconds, the client is logged
+  // and closed asynchronously. True if it was.
+  bool OutputBufferLimitReached(Client& c);
   uint64_t NextClientId() { return next_client_id_++; }
   Client* current_client() { return current_client_; }
 

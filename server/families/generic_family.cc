@@ -553,6 +553,8 @@ void CmdFlushDb(Client& c, CmdArgs args) {
   db.Clear();
   c.server().blocking().SignalAllKeys(db);
   c.server().dirty += removed;
+  // Propagated even when the db was already empty (Redis's forceCommandPropagation).
+  c.RewritePropagation(std::vector<std::string>(args.begin(), args.end()));
   c.reply().Ok();
 }
 
@@ -571,6 +573,8 @@ void CmdFlushAll(Client& c, CmdArgs args) {
   // A running BGSAVE is stopped; with save points configured the (empty) RDB is written
   // right away, which resets the change counter.
   FlushAllResetRdb(s);
+  // Propagated even when nothing was removed or the save reset the counter.
+  c.RewritePropagation(std::vector<std::string>(args.begin(), args.end()));
   c.reply().Ok();
 }
 

@@ -338,3 +338,19 @@ TEST_CASE("server: clients are served while the dataset loads, with -LOADING") {
   CHECK(Must(c, {"CONFIG", "SET", "loglevel", "debug"}).str == "OK");
   CHECK(Must(c, {"CONFIG", "SET", "dir", "/tmp"}).is_error());
 }
+
+TEST_CASE("server: client-output-buffer-limit closes a client over its class's hard limit") {
+  ServerProcess server;
+  REQUIRE(server.Start());
+  RespClient c = server.Connect();
+  CHECK(Must(c, {"SET", "big", std::string(2 * 1024 * 1024, 'x')}).str == "OK");
+  CHECK(Must(c, {"CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"}).str == "OK");
+  RespClient reader = server.Connect();
+  auto r = reader.Command({"GET", "big"});
+  CHECK_FALSE(r.ok());  // the connection was closed instead of answering
+  CHECK(Must(c, {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"}).str == "OK");
+  RespClient again = server.Connect();
+  CHECK(Must(again, {"STRLEN", "big"}).integer == 2 * 1024 * 1024);
+  CHECK(server.Log().find("scheduled to be closed ASAP for overcoming of output buffer limits") !=
+        std::string::npos);
+}
