@@ -177,19 +177,19 @@ class SetTable {
   static SetNode* NewNode(std::string_view m);
   void FreeNode(SetNode* n);
 
-  // Redis's dictGetFairRandomKey over SCAN order (see RandomNode).
+  // Redis's dictGetFairRandomKey (see RandomNode): about 20 members from consecutive
+  // buckets after a random one, walked in memory order, and a pick among them.
   template <typename Rng>
   const SetNode* FairRandomNode(Rng& rng) {
     constexpr uint64_t kSample = 20;
     uint64_t want = std::min<uint64_t>(kSample, size());
     const SetNode* sample[kSample];
     uint64_t seen = 0, empty_run = 0, steps = want * 10;
-    // Random cursors cover the bigger table's buckets (the top bit of the bucket count).
-    uint64_t mask = std::bit_floor(uint64_t(table_.buckets())) - 1;
-    uint64_t cursor = rng() & mask;
+    uint64_t mask = table_.MaxMask();
+    uint64_t i = rng() & mask;
     while (seen < want && steps--) {
       uint64_t before = seen;
-      cursor = table_.Scan(cursor, [&](SetNode* node) {
+      table_.VisitBucket(i, [&](SetNode* node) {
         // Reservoir sampling keeps the tail of a long chain reachable.
         if (seen < want) {
           sample[seen] = node;
@@ -199,11 +199,12 @@ class SetTable {
         seen++;
       });
       if (seen == before && ++empty_run >= 5 && empty_run > want) {
-        cursor = rng() & mask;
+        i = rng() & mask;
         empty_run = 0;
-      } else if (seen != before) {
-        empty_run = 0;
+        continue;
       }
+      if (seen != before) empty_run = 0;
+      i = (i + 1) & mask;
     }
     if (seen == 0) return table_.Random(rng);
     return sample[rng() % std::min(seen, want)];
