@@ -171,7 +171,7 @@ void Client::Flush() {
     // A pipelining client reuses its buffer: giving a large one back to the heap after every
     // flush made each batch regrow it (and the heap top shrink and grow with brk). Only a
     // very large buffer goes at once; the rest is given back when the client idles (below).
-    if (out_.capacity() > 4 * 1024 * 1024) {
+    if (out_.capacity() > 1024 * 1024) {
       std::string().swap(out_);
     } else {
       out_.clear();
