@@ -144,6 +144,7 @@ void Client::InjectInput(std::string_view bytes) {
 }
 
 void Client::ShrinkQueryBuffer(bool idle) {
+  if (idle && out_.empty() && out_.capacity() > 64 * 1024) std::string().swap(out_);
   size_t unparsed = qlen_ - qpos_;
   if (!qbuf_) {
     qpeak_ = unparsed;
@@ -181,7 +182,10 @@ void Client::Flush() {
       server_->stats_.io_writes++;
       conn_->Write(out_);
     }
-    if (out_.capacity() > 64 * 1024) {
+    // A pipelining client reuses its buffer: giving a large one back to the heap after every
+    // flush made each batch regrow it (and the heap top shrink and grow with brk). Only a
+    // very large buffer goes at once; the rest is given back when the client idles (below).
+    if (out_.capacity() > 1024 * 1024) {
       std::string().swap(out_);
     } else {
       out_.clear();

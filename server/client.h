@@ -87,7 +87,8 @@ class Client : public Connection::Owner {
   size_t query_buffer_capacity() const { return qcap_; }
   size_t query_buffer_free() const { return qcap_ - qlen_; }  // CLIENT LIST qbuf-free
   // Cron: frees the query buffer of a client idle for 2 seconds, or shrinks one much larger
-  // than recent use (Redis's clientsCronResizeQueryBuffer).
+  // than recent use (Redis's clientsCronResizeQueryBuffer); an idle client's large output
+  // buffer is given back too.
   void ShrinkQueryBuffer(bool idle);
   size_t output_bytes() const { return out_.size() + (conn_ ? conn_->queued_bytes() : 0); }
 

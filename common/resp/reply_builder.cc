@@ -1,6 +1,7 @@
 #include "common/resp/reply_builder.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "common/util/strings.h"
 #include "proto/resp.h"
@@ -18,15 +19,30 @@ bool TakeErrorCode(std::string_view* msg) {
   }
   return msg->substr(0, 4) == "ERR ";
 }
+
+// Writes type, the decimal n and CRLF at buf (room for 24 bytes); returns the length.
+inline size_t FormatHeader(char* buf, char type, int64_t n) {
+  buf[0] = type;
+  size_t len;
+  if (n >= 0 && n < 10) {  // the common short cases without the general conversion
+    buf[1] = char('0' + n);
+    len = 2;
+  } else if (n >= 10 && n < 100) {
+    buf[1] = char('0' + n / 10);
+    buf[2] = char('0' + n % 10);
+    len = 3;
+  } else {
+    len = 1 + Int64ToChars(n, buf + 1);
+  }
+  buf[len++] = '\r';
+  buf[len++] = '\n';
+  return len;
+}
 }  // namespace
 
 void ReplyBuilder::Header(char type, int64_t n) {
   char buf[24];
-  buf[0] = type;
-  size_t len = 1 + Int64ToChars(n, buf + 1);
-  buf[len++] = '\r';
-  buf[len++] = '\n';
-  out_->append(buf, len);
+  out_->append(buf, FormatHeader(buf, type, n));
 }
 
 void ReplyBuilder::SimpleString(std::string_view s) {
@@ -51,13 +67,38 @@ void ReplyBuilder::Error(std::string_view msg) {
 void ReplyBuilder::Integer(int64_t v) { Header(proto::kInteger, v); }
 
 void ReplyBuilder::Bulk(std::string_view s) {
+  // A short string is framed on the stack and appended once (one capacity check instead
+  // of three: list, set and hash replies are mostly such strings).
+  constexpr size_t kSmall = 200;
+  if (s.size() <= kSmall) {
+    char buf[kSmall + 32];
+    size_t len = FormatHeader(buf, proto::kBulkString, int64_t(s.size()));
+    if (!s.empty()) memcpy(buf + len, s.data(), s.size());
+    len += s.size();
+    buf[len++] = '\r';
+    buf[len++] = '\n';
+    out_->append(buf, len);
+    return;
+  }
   Header(proto::kBulkString, int64_t(s.size()));
   out_->append(s);
   out_->append("\r\n");
 }
 
-void ReplyBuilder::Null() { Raw(resp_ >= 3 ? "_\r\n" : "$-1\r\n"); }
-void ReplyBuilder::NullArray() { Raw(resp_ >= 3 ? "_\r\n" : "*-1\r\n"); }
+void ReplyBuilder::Null() {
+  if (resp_ >= 3) {
+    out_->append("_\r\n", 3);
+  } else {
+    out_->append("$-1\r\n", 5);
+  }
+}
+void ReplyBuilder::NullArray() {
+  if (resp_ >= 3) {
+    out_->append("_\r\n", 3);
+  } else {
+    out_->append("*-1\r\n", 5);
+  }
+}
 void ReplyBuilder::ArrayHeader(int64_t n) { Header(proto::kArray, n); }
 
 void ReplyBuilder::MapHeader(int64_t n) {
@@ -119,10 +160,7 @@ size_t ReplyBuilder::DeferredLength() {
 
 void ReplyBuilder::SetDeferred(size_t handle, char type, int64_t n) {
   char buf[24];
-  buf[0] = type;
-  size_t len = 1 + Int64ToChars(n, buf + 1);
-  buf[len++] = '\r';
-  buf[len++] = '\n';
+  size_t len = FormatHeader(buf, type, n);
   out_->replace(handle, kDeferredWidth, buf, len);
 }
 

@@ -220,6 +220,22 @@ class Dict {
     return cursor;
   }
 
+  // Index mask covering the bigger table: bucket indexes for VisitBucket.
+  uint64_t MaxMask() const {
+    uint64_t m = t_[0].mask();
+    if (t_[1].size && t_[1].mask() > m) m = t_[1].mask();
+    return m;
+  }
+  // Calls fn(node) for the nodes of bucket `i` of each table that has such a bucket (while
+  // rehashing, the old table's buckets below the rehash index are empty). Walking i upward
+  // over MaxMask() visits every node once, in memory order, as Sample does.
+  template <typename Fn>
+  void VisitBucket(uint64_t i, Fn&& fn) const {
+    for (int j = 0; j < 2; j++) {
+      if (i < t_[j].size) EmitBucket(t_[j], i, fn);
+    }
+  }
+
   // A random node (nullptr if empty), roughly uniform: random bucket, then random chain
   // element.
   template <typename Rng>

@@ -1,5 +1,6 @@
 #include "common/storage/listpack.h"
 
+#include <bit>
 #include <cassert>
 #include <cstring>
 
@@ -180,6 +181,18 @@ inline const uint8_t* Skip(const uint8_t* p) {
 // element written (or for deletion the one following, nullptr at the end).
 enum Where { kBefore, kReplace };
 
+// The block size to ask for a listpack of `bytes`: above 64 bytes, rounded up to a quarter
+// of the power of two below it, as an allocator's size classes (jemalloc's, which Redis uses)
+// would. A run of pushes then reallocates once per step instead of once per element, and a
+// run of pops gives memory back once per step (see kShrinkSlack).
+inline size_t AllocSizeFor(size_t bytes) {
+  if (bytes <= 64) return bytes;
+  size_t step = std::bit_floor(bytes) / 4;
+  return (bytes + step - 1) & ~(step - 1);
+}
+// A shrinking listpack keeps its block until the block exceeds its size class by this much.
+constexpr size_t kShrinkSlack = 32;
+
 uint8_t* InsertEncoded(uint8_t* lp, uint8_t* p, Where where, const uint8_t* intenc,
                        std::string_view str, bool is_int, size_t enclen, bool del,
                        uint8_t** newp) {
@@ -197,7 +210,7 @@ uint8_t* InsertEncoded(uint8_t* lp, uint8_t* p, Where where, const uint8_t* inte
 
   uint8_t* dst = lp + poff;
   if (new_bytes > old_bytes && new_bytes > MemUsable(lp)) {
-    lp = static_cast<uint8_t*>(MemRealloc(lp, new_bytes));
+    lp = static_cast<uint8_t*>(MemRealloc(lp, AllocSizeFor(new_bytes)));
     dst = lp + poff;
   }
   if (where == kBefore) {
@@ -205,8 +218,8 @@ uint8_t* InsertEncoded(uint8_t* lp, uint8_t* p, Where where, const uint8_t* inte
   } else {
     std::memmove(dst + enclen + backlen_size, dst + replaced, old_bytes - poff - replaced);
   }
-  if (new_bytes < old_bytes) {
-    lp = static_cast<uint8_t*>(MemRealloc(lp, new_bytes));
+  if (new_bytes < old_bytes && MemUsable(lp) >= AllocSizeFor(new_bytes) + kShrinkSlack) {
+    lp = static_cast<uint8_t*>(MemRealloc(lp, AllocSizeFor(new_bytes)));
     dst = lp + poff;
   }
   if (newp) {

@@ -105,6 +105,11 @@ class Quicklist {
   Iterator GetIteratorAtIndex(int64_t index, bool forward);
   // Reads element `index`; false if out of range.
   bool Index(int64_t index, std::string* out);
+  // Calls fn(const Value&) for `count` elements starting at index `first` (0-based from the
+  // head; it and count must be in range), toward the tail, or toward the head if `reverse`.
+  // The read-only walk of LRANGE: cheaper per element than an Iterator.
+  template <typename Fn>
+  void ForEachInRange(uint64_t first, uint64_t count, bool reverse, Fn&& fn);
 
   // Changes at an iterator's entry. Delete keeps the iterator usable; insert and replace
   // invalidate it (it must be released or dropped).
@@ -160,5 +165,54 @@ class Quicklist {
   int fill_ = -2;
   int compress_ = 0;
 };
+
+template <typename Fn>
+void Quicklist::ForEachInRange(uint64_t first, uint64_t count, bool reverse, Fn&& fn) {
+  if (count == 0 || first >= count_) return;
+  // The node holding `first` and its offset there, walking from the closer end.
+  QuicklistNode* n;
+  uint64_t off;
+  if (first <= (count_ - 1) / 2) {
+    n = head_;
+    off = first;
+    while (off >= n->count) {
+      off -= n->count;
+      n = n->next;
+    }
+  } else {
+    n = tail_;
+    uint64_t back = count_ - 1 - first;  // elements after `first`
+    while (back >= n->count) {
+      back -= n->count;
+      n = n->prev;
+    }
+    off = n->count - 1 - back;
+  }
+  while (n && count > 0) {
+    DecompressNodeForUse(n);
+    if (n->plain) {
+      Value v;
+      v.sval = std::string_view(reinterpret_cast<const char*>(n->entry), n->sz);
+      fn(static_cast<const Value&>(v));
+      count--;
+    } else {
+      uint8_t* lp = n->entry;
+      uint8_t* p = lp::Seek(lp, int64_t(off));
+      while (p && count > 0) {
+        fn(static_cast<const Value&>(lp::Get(p)));
+        count--;
+        p = reverse ? lp::Prev(lp, p) : lp::Next(lp, p);
+      }
+    }
+    Compress(n);
+    if (reverse) {
+      n = n->prev;
+      off = n ? n->count - 1 : 0;
+    } else {
+      n = n->next;
+      off = 0;
+    }
+  }
+}
 
 }  // namespace ember

@@ -18,6 +18,38 @@
 
 namespace ember {
 
+// A fast 64-bit generator (xoshiro256**) for random member picks: a UniformRandomBitGenerator,
+// much cheaper per draw than std::mt19937_64 with as good a distribution for this use.
+class FastRng {
+ public:
+  using result_type = uint64_t;
+  explicit FastRng(uint64_t seed) {
+    for (auto& w : s_) {  // splitmix64 spreads the seed over the state
+      seed += 0x9E3779B97F4A7C15ULL;
+      uint64_t z = seed;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+      w = z ^ (z >> 31);
+    }
+  }
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return UINT64_MAX; }
+  result_type operator()() {
+    uint64_t result = std::rotl(s_[1] * 5, 7) * 9;
+    uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = std::rotl(s_[3], 45);
+    return result;
+  }
+
+ private:
+  uint64_t s_[4];
+};
+
 struct SetNode {
   SetNode* next;
   uint32_t len32;
@@ -111,10 +143,14 @@ class SetTable {
     if (buckets * group_bound_ <= kMaxMissRatio * n) {
       uint64_t tries = 12 * groups * group_bound_ / n + 16;
       while (tries--) {
-        uint64_t slot = rng() % group_bound_;
+        // One draw gives both, the group from the low bits and the slot from the high half,
+        // unless the table is so big that the two would share bits.
+        uint64_t r = rng();
+        uint64_t slot = (r >> 32) % group_bound_;
+        uint64_t group = (groups >> 32) ? rng() : r;
         uint64_t len = 0;
         SetNode* picked = nullptr;
-        table_.Scan(rng() & (groups - 1), [&](SetNode* node) {
+        table_.Scan(group & (groups - 1), [&](SetNode* node) {
           if (len++ == slot) picked = node;
         });
         if (len > group_bound_) {
@@ -141,19 +177,19 @@ class SetTable {
   static SetNode* NewNode(std::string_view m);
   void FreeNode(SetNode* n);
 
-  // Redis's dictGetFairRandomKey over SCAN order (see RandomNode).
+  // Redis's dictGetFairRandomKey (see RandomNode): about 20 members from consecutive
+  // buckets after a random one, walked in memory order, and a pick among them.
   template <typename Rng>
   const SetNode* FairRandomNode(Rng& rng) {
     constexpr uint64_t kSample = 20;
     uint64_t want = std::min<uint64_t>(kSample, size());
     const SetNode* sample[kSample];
     uint64_t seen = 0, empty_run = 0, steps = want * 10;
-    // Random cursors cover the bigger table's buckets (the top bit of the bucket count).
-    uint64_t mask = std::bit_floor(uint64_t(table_.buckets())) - 1;
-    uint64_t cursor = rng() & mask;
+    uint64_t mask = table_.MaxMask();
+    uint64_t i = rng() & mask;
     while (seen < want && steps--) {
       uint64_t before = seen;
-      cursor = table_.Scan(cursor, [&](SetNode* node) {
+      table_.VisitBucket(i, [&](SetNode* node) {
         // Reservoir sampling keeps the tail of a long chain reachable.
         if (seen < want) {
           sample[seen] = node;
@@ -163,11 +199,12 @@ class SetTable {
         seen++;
       });
       if (seen == before && ++empty_run >= 5 && empty_run > want) {
-        cursor = rng() & mask;
+        i = rng() & mask;
         empty_run = 0;
-      } else if (seen != before) {
-        empty_run = 0;
+        continue;
       }
+      if (seen != before) empty_run = 0;
+      i = (i + 1) & mask;
     }
     if (seen == 0) return table_.Random(rng);
     return sample[rng() % std::min(seen, want)];

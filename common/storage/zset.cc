@@ -82,6 +82,15 @@ inline bool NodeBefore(const ZNode* n, double score, std::string_view member) {
   return n->score < score || (n->score == score && n->member() < member);
 }
 
+// One step of a descent to (score, member): is the next node at level i still before it?
+// Meanwhile the node the descent continues from one level down is fetched, so the two
+// likely cache misses of the step (this level's next node, the next level's) overlap.
+inline bool StepForward(const ZNode* p, int i, double score, std::string_view member) {
+  if (i > 0) __builtin_prefetch(p->level[i - 1].forward);
+  const ZNode* f = p->level[i].forward;
+  return f && NodeBefore(f, score, member);
+}
+
 inline bool NodeGteMin(const ZNode* n, const ScoreRange& r) { return r.GteMin(n->score); }
 inline bool NodeLteMax(const ZNode* n, const ScoreRange& r) { return r.LteMax(n->score); }
 inline bool NodeGteMin(const ZNode* n, const LexRange& r) { return r.GteMin(n->member()); }
@@ -264,7 +273,7 @@ void ZSet::LinkNode(ZNode* x) {
   ZNode* p = header_;
   for (int i = level_ - 1; i >= 0; i--) {
     rank[i] = i == level_ - 1 ? 0 : rank[i + 1];
-    while (p->level[i].forward && NodeBefore(p->level[i].forward, score, member)) {
+    while (StepForward(p, i, score, member)) {
       rank[i] += p->level[i].span;
       p = p->level[i].forward;
     }
@@ -293,6 +302,16 @@ void ZSet::LinkNode(ZNode* x) {
     tail_ = x;
   }
   length_++;
+}
+
+void ZSet::FindUpdate(const ZNode* x, std::string_view member, ZNode** update) const {
+  ZNode* p = header_;
+  for (int i = level_ - 1; i >= 1; i--) {
+    while (StepForward(p, i, x->score, member)) p = p->level[i].forward;
+    update[i] = p;
+  }
+  // At level 0 the node before x is known: no walk (its nodes are likely cache misses).
+  update[0] = x->backward ? x->backward : header_;
 }
 
 void ZSet::UnlinkNode(ZNode* x, ZNode** update) {
@@ -348,13 +367,7 @@ bool ZSet::Delete(std::string_view member) {
   ZNode* x = index_.Remove(member, HashString(member));
   if (!x) return false;
   ZNode* update[kMaxLevel];
-  ZNode* p = header_;
-  for (int i = level_ - 1; i >= 0; i--) {
-    while (p->level[i].forward && NodeBefore(p->level[i].forward, x->score, member)) {
-      p = p->level[i].forward;
-    }
-    update[i] = p;
-  }
+  FindUpdate(x, member, update);
   UnlinkNode(x, update);
   FreeNode(x);
   return true;
@@ -368,14 +381,7 @@ ZNode* ZSet::UpdateScore(ZNode* x, double score) {
     return x;
   }
   ZNode* update[kMaxLevel];
-  std::string_view member = x->member();
-  ZNode* p = header_;
-  for (int i = level_ - 1; i >= 0; i--) {
-    while (p->level[i].forward && NodeBefore(p->level[i].forward, x->score, member)) {
-      p = p->level[i].forward;
-    }
-    update[i] = p;
-  }
+  FindUpdate(x, x->member(), update);
   UnlinkNode(x, update);
   x->score = score;
   LinkNode(x);  // same node, same height: the member index is untouched

@@ -178,6 +178,8 @@ class ZSet {
   template <typename Range>
   size_t DeleteIn(const Range& r);
 
+  // The rightmost node before the linked node x at each level (for UnlinkNode).
+  void FindUpdate(const ZNode* x, std::string_view member, ZNode** update) const;
   // Unlinks x from the skiplist given the rightmost node before it at each level.
   void UnlinkNode(ZNode* x, ZNode** update);
   // Links an allocated node into the skiplist at its (score, member) position.

@@ -94,9 +94,8 @@ void AddRangeReply(Client& c, Quicklist* ql, int64_t start, int64_t end, bool re
   if (end >= llen) end = llen - 1;
   int64_t rangelen = end - start + 1;
   c.reply().ArrayHeader(rangelen);
-  Quicklist::Iterator it = ql->GetIteratorAtIndex(reverse ? end : start, !reverse);
-  Quicklist::Entry e;
-  while (rangelen-- && it.Next(&e)) ReplyValue(c, e.value);
+  ql->ForEachInRange(uint64_t(reverse ? end : start), uint64_t(rangelen), reverse,
+                     [&](const Quicklist::Value& v) { ReplyValue(c, v); });
 }
 
 // After elements were popped: events, deletion of an emptied key, dirty counter.

@@ -37,8 +37,8 @@ constexpr uint64_t kSrandmemberSubStrategyMul = 3;
 // Intsets are capped at 1G entries whatever the configuration says.
 constexpr int64_t kIntsetHardLimit = int64_t(1) << 30;
 
-std::mt19937_64& Rng() {
-  static std::mt19937_64 rng{std::random_device{}()};
+FastRng& Rng() {
+  static FastRng rng{(uint64_t(std::random_device{}()) << 32) ^ std::random_device{}()};
   return rng;
 }
 
@@ -516,7 +516,7 @@ void SRandMemberWithCount(Client& c, CmdArgs args) {
   }
 
   r.ArrayHeader(int64_t(count));
-  std::mt19937_64& rng = Rng();
+  FastRng& rng = Rng();
   if (count * kSrandmemberSubStrategyMul > size) {
     // Close to the whole set: take every member and keep a random `count` of them (a
     // partial Fisher-Yates shuffle), O(size).

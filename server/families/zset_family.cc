@@ -140,6 +140,26 @@ bool ParsePositiveLong(Client& c, std::string_view s, int64_t* out, std::string_
 
 // ---- ZADD / ZINCRBY -------------------------------------------------------------------------
 
+// ParseDoubleArg with a shortcut for the usual plain integer score: up to 15 decimal digits
+// (optionally after '-') is below 2^53, so the conversion is exact and equals strtod's.
+bool ParseScoreArg(Client& c, std::string_view s, double* out) {
+  size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
+  size_t digits = s.size() - i;
+  if (digits > 0 && digits <= 15) {
+    int64_t v = 0;
+    for (; i < s.size(); i++) {
+      unsigned d = unsigned(s[i]) - '0';
+      if (d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i == s.size()) {
+      *out = s[0] == '-' ? -double(v) : double(v);  // "-0" stays -0.0, as strtod reads it
+      return true;
+    }
+  }
+  return ParseDoubleArg(c, s, out);
+}
+
 void ZaddGeneric(Client& c, CmdArgs args, int flags) {
   Server& s = c.server();
   std::string_view key = args[1];
@@ -147,6 +167,8 @@ void ZaddGeneric(Client& c, CmdArgs args, int flags) {
   size_t scoreidx = 2;
   for (; scoreidx < args.size(); scoreidx++) {
     std::string_view opt = args[scoreidx];
+    // Every option starts with a letter: a score ("12", "-1.5", ".5") ends them at once.
+    if (opt.empty() || !isalpha(static_cast<unsigned char>(opt[0]))) break;
     if (EqualsIgnoreCase(opt, "nx")) {
       flags |= zset::kAddNx;
     } else if (EqualsIgnoreCase(opt, "xx")) {
@@ -193,7 +215,7 @@ void ZaddGeneric(Client& c, CmdArgs args, int flags) {
     scores = many.data();
   }
   for (size_t j = 0; j < elements; j++) {
-    if (!ParseDoubleArg(c, args[scoreidx + j * 2], &scores[j])) return;
+    if (!ParseScoreArg(c, args[scoreidx + j * 2], &scores[j])) return;
   }
 
   Entry* e = s.LookupWrite(c, key);

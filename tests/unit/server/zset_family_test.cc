@@ -1025,3 +1025,30 @@ TEST_CASE("zset: skiplist stress matches a sorted model") {
   std::reverse(names.begin(), names.end());
   CHECK(Strs(h.Run({"ZREVRANGE", "myzset", "0", "-1"})) == names);
 }
+
+TEST_CASE("ZADD: integer scores read as strtod reads them") {
+  Harness h;
+  CHECK(h.Run({"ZADD", "z", "007", "a", "-0", "b", "-42", "c"}).integer == 3);
+  CHECK(h.Run({"ZSCORE", "z", "a"}).str == "7");
+  CHECK(h.Run({"ZSCORE", "z", "b"}).str == "0");  // a listpack stores -0 as 0, as Redis
+  h.Run({"CONFIG", "SET", "zset-max-listpack-entries", "0"});
+  CHECK(h.Run({"ZADD", "big", "-0", "b"}).integer == 1);
+  CHECK(h.Run({"ZSCORE", "big", "b"}).str == "-0");  // a skiplist keeps the sign
+  h.Run({"CONFIG", "SET", "zset-max-listpack-entries", "128"});
+  CHECK(h.Run({"ZSCORE", "z", "c"}).str == "-42");
+  // 15 digits take the shortcut, 16 and more go through strtod; both are exact here.
+  CHECK(h.Run({"ZADD", "z", "999999999999999", "d", "9007199254740993", "e"}).integer == 2);
+  CHECK(h.Run({"ZSCORE", "z", "d"}).str == "999999999999999");
+  CHECK(h.Run({"ZSCORE", "z", "e"}).str == "9007199254740992");
+  for (const char* bad : {"-", "", "12a", "1 ", " 1", "--1", "0x"}) {
+    CHECK(h.Run({"ZADD", "z", bad, "x"}).str == "ERR value is not a valid float");
+  }
+  CHECK(h.Run({"ZADD", "z", "+5", "f", "1e3", "g", "0x10", "h"}).integer == 3);
+  CHECK(h.Run({"ZSCORE", "z", "f"}).str == "5");
+  CHECK(h.Run({"ZSCORE", "z", "g"}).str == "1000");
+  CHECK(h.Run({"ZSCORE", "z", "h"}).str == "16");
+  // Options still parse (letters), and a score never looks like one.
+  CHECK(h.Run({"ZADD", "z", "XX", "CH", "8", "a"}).integer == 1);
+  CHECK(h.Run({"ZADD", "z", "nx", "inf", "i"}).integer == 1);
+  CHECK(h.Run({"ZSCORE", "z", "i"}).str == "inf");
+}

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/util/memory.h"
+
 namespace {
 
 namespace lp = ember::lp;
@@ -410,4 +412,32 @@ TEST_CASE("listpack: merge keeps order whichever side is larger") {
   uint8_t* a = lp::New();
   CHECK(lp::Merge(&a, &a) == nullptr);
   lp::Free(a);
+}
+
+TEST_CASE("listpack: blocks grow and shrink in size-class steps") {
+  uint8_t* lp = ember::lp::New();
+  std::string v(30, 'v');
+  int moves = 0;
+  for (int i = 0; i < 300; i++) {
+    uint8_t* before = lp;
+    lp = ember::lp::Append(lp, v);
+    moves += lp != before;
+    size_t bytes = ember::lp::Bytes(lp);
+    // Never more than a quarter step (plus allocator rounding) above what it holds.
+    CHECK(ember::MemUsable(lp) <= bytes + bytes / 4 + 64);
+  }
+  CHECK(moves < 60);  // not one reallocation per element
+  CHECK(ember::lp::Length(lp) == 300);
+  size_t full = ember::MemUsable(lp);
+  // Pops from the head: memory is given back as the listpack shrinks.
+  for (int i = 0; i < 290; i++) {
+    uint8_t* p = ember::lp::First(lp);
+    lp = ember::lp::Delete(lp, &p);
+  }
+  CHECK(ember::lp::Length(lp) == 10);
+  CHECK(ember::MemUsable(lp) < full / 8);
+  CHECK(ember::MemUsable(lp) <= ember::lp::Bytes(lp) + ember::lp::Bytes(lp) / 4 + 64);
+  uint8_t* p = ember::lp::First(lp);
+  CHECK(ember::lp::Get(p).sval == v);
+  ember::lp::Free(lp);
 }

@@ -325,3 +325,45 @@ TEST_CASE("quicklist: random operations against a deque model") {
   }
   Quicklist::SetPackedThreshold(0);
 }
+
+TEST_CASE("quicklist: ForEachInRange reads every range both ways") {
+  // Small nodes (fill 3), plain nodes among them, and compressed inner nodes.
+  for (int depth : {0, 1}) {
+    CAPTURE(depth);
+    Quicklist::SetPackedThreshold(100);
+    Quicklist ql(3, depth);
+    std::vector<std::string> model;
+    for (int i = 0; i < 40; i++) {
+      // Integers, compressible strings, and every 7th a plain node.
+      std::string v = i % 7 == 3 ? std::string(120, char('a' + i % 26)) : std::to_string(i * 37);
+      if (i % 2) v += std::string(60, 'q');
+      ql.PushTail(v);
+      model.push_back(v);
+    }
+    size_t compressed = 0;
+    for (QuicklistNode* n = ql.head(); n; n = n->next) compressed += n->compressed;
+    CHECK((depth == 0) == (compressed == 0));
+    const uint64_t len = model.size();
+    for (uint64_t first = 0; first < len; first++) {
+      for (uint64_t count : {uint64_t(1), uint64_t(2), uint64_t(5), len}) {
+        for (bool reverse : {false, true}) {
+          uint64_t avail = reverse ? first + 1 : len - first;
+          uint64_t n = count < avail ? count : avail;
+          std::vector<std::string> got;
+          char buf[32];
+          ql.ForEachInRange(first, n, reverse, [&](const Quicklist::Value& v) {
+            got.emplace_back(v.AsString(buf));
+          });
+          std::vector<std::string> want;
+          for (uint64_t k = 0; k < n; k++) want.push_back(model[reverse ? first - k : first + k]);
+          CHECK(got == want);
+        }
+      }
+    }
+    // Compressed nodes are compressed again after the walk.
+    size_t after = 0;
+    for (QuicklistNode* n = ql.head(); n; n = n->next) after += n->compressed;
+    CHECK(after == compressed);
+  }
+  Quicklist::SetPackedThreshold(0);
+}

@@ -123,3 +123,33 @@ TEST_CASE("set table: long members, clone and memory accounting") {
   memcpy(n->data + 8, "abcd", 4);
   CHECK(n->member() == "abcd");
 }
+
+TEST_CASE("set table: FastRng draws spread evenly and picks uniformly") {
+  ember::FastRng a(1), b(2);
+  CHECK(a() != b());
+  // Each of 16 low-bit buckets and 16 high-bit buckets gets about 1/16 of the draws.
+  ember::FastRng rng(42);
+  int low[16] = {}, high[16] = {};
+  const int kDraws = 64000;
+  for (int i = 0; i < kDraws; i++) {
+    uint64_t r = rng();
+    low[r & 15]++;
+    high[r >> 60]++;
+  }
+  for (int i = 0; i < 16; i++) {
+    CHECK(low[i] > kDraws / 16 * 9 / 10);
+    CHECK(high[i] > kDraws / 16 * 9 / 10);
+  }
+  // RandomNode with it over a table of a few hundred members: chi-square as above.
+  SetTable t;
+  const int kMembers = 300;
+  for (int i = 0; i < kMembers; i++) t.Add("m" + std::to_string(i));
+  std::map<std::string, int> hits;
+  const int kPicks = 300000;
+  for (int i = 0; i < kPicks; i++) hits[std::string(t.RandomNode(rng)->member())]++;
+  CHECK(hits.size() == size_t(kMembers));
+  double expected = double(kPicks) / kMembers, chi2 = 0;
+  for (auto& [m, n] : hits) chi2 += (n - expected) * (n - expected) / expected;
+  // df = 299: mean 299, sd about 24.5; 420 is far in the tail.
+  CHECK(chi2 < 420);
+}
