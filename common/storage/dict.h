@@ -220,6 +220,19 @@ class Dict {
     return cursor;
   }
 
+  // Per-table view for statistics (DEBUG HTSTATS): table 0 is the main table, table 1 the
+  // rehashing target (size 0 when not rehashing). fn(chain length) for every bucket.
+  size_t TableBuckets(int t) const { return t_[t].size; }
+  size_t TableUsed(int t) const { return t_[t].used; }
+  template <typename Fn>
+  void ForEachChainLength(int t, Fn&& fn) const {
+    for (size_t i = 0; i < t_[t].size; i++) {
+      size_t len = 0;
+      for (const Node* n = t_[t].slots[i]; n; n = n->next) len++;
+      fn(len);
+    }
+  }
+
   // Index mask covering the bigger table: bucket indexes for VisitBucket.
   uint64_t MaxMask() const {
     uint64_t m = t_[0].mask();

@@ -1881,25 +1881,21 @@ std::string TableStats(int index, const char* which, size_t size, size_t used,
   return out;
 }
 
-// Chain lengths bucket by bucket. Any rehash in progress is completed first (the tables
-// belong to live values, so casting away const is sound) so that a scan step visits exactly
-// one bucket.
+// Chain lengths bucket by bucket, for the main table and, during a rehash, the target.
 template <typename Table>
-std::string DictStats(const Table& table) {
-  Table& t = const_cast<Table&>(table);
-  while (t.RehashStep(100)) {
+std::string DictStats(const Table& t) {
+  std::string out;
+  for (int i = 0; i < 2; i++) {
+    if (i == 1 && t.TableBuckets(1) == 0) break;
+    std::vector<size_t> chains;
+    if (t.TableUsed(i) > 0) {
+      chains.reserve(t.TableBuckets(i));
+      t.ForEachChainLength(i, [&](size_t len) { chains.push_back(len); });
+    }
+    out += TableStats(i, i == 0 ? "main hash table" : "rehashing target", t.TableBuckets(i),
+                      t.TableUsed(i), chains);
   }
-  std::vector<size_t> chains;
-  if (t.size() > 0) {
-    chains.reserve(t.buckets());
-    uint64_t cursor = 0;
-    do {
-      size_t len = 0;
-      cursor = t.Scan(cursor, [&](auto*) { len++; });
-      chains.push_back(len);
-    } while (cursor != 0);
-  }
-  return TableStats(0, "main hash table", t.buckets(), t.size(), chains);
+  return out;
 }
 
 void DebugHtStats(Client& c, std::string_view arg) {
