@@ -279,7 +279,14 @@ TEST_CASE("DEBUG DIGEST matches Redis") {
         "ERR The value stored at the specified key is not represented using an hash table");
   for (int i = 0; i < 600; i++) h.Run({"SADD", "big", "m" + std::to_string(i)});
   r = h.Run({"DEBUG", "HTSTATS-KEY", "big"});
-  CHECK(r.str.find(" number of elements: 600\n") != std::string::npos);
+  // Mid-rehash the members are split between the main table and the rehashing target.
+  int64_t total = 0;
+  for (size_t p = r.str.find(" number of elements: "); p != std::string::npos;
+       p = r.str.find(" number of elements: ", p + 1)) {
+    total += std::stoll(r.str.substr(p + 21));
+  }
+  CHECK(total == 600);
+  CHECK(r.str.find("Hash table 0 stats (main hash table):") == 0);
   CHECK(h.Run({"DEBUG", "LISTPACK", "h"}).str == "Listpack structure printed on stdout");
   CHECK(h.Run({"DEBUG", "QUICKLIST", "h"}).str == "ERR Not a quicklist encoded object.");
 }
