@@ -292,7 +292,8 @@ void Server::Call(Client& c, Command* cmd, CmdArgs args) {
   }
 
   // A command that reset the counter (DEBUG RELOAD, DEBUG LOADAOF) changed nothing to send.
-  if (!c.propagate_prevented && (dirty > dirty_before || c.propagate_rewritten)) {
+  if (!c.propagate_prevented && (dirty > dirty_before || c.propagate_rewritten) &&
+      PropagationNeeded()) {
     if (c.propagate_rewritten) {
       if (!c.propagate_rewrite.empty()) AlsoPropagate(dbid, std::move(c.propagate_rewrite));
     } else {

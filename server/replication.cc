@@ -28,7 +28,7 @@ void AppendCommand(std::string* out, const std::vector<std::string>& argv) {
 
 void Server::AlsoPropagate(int dbid, std::vector<std::string> argv) {
   // Nothing is propagated while loading, nor when nobody consumes the stream.
-  if (loading || (replicas_.empty() && aof_->state() == AppendOnlyFile::State::kOff)) return;
+  if (!PropagationNeeded()) return;
   also_propagate_.emplace_back(dbid, std::move(argv));
   if (!current_client_) PropagatePending();  // outside a command (active expiry, cron)
 }

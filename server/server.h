@@ -127,6 +127,11 @@ class Server {
   // Replication/AOF feed. Operations queued during a command are sent when it ends, wrapped
   // in MULTI/EXEC when there is more than one (Redis's also_propagate).
   void AlsoPropagate(int dbid, std::vector<std::string> argv);
+  // Whether anything consumes propagated commands now (replicas, the AOF), so callers can
+  // skip building them.
+  bool PropagationNeeded() const {
+    return !loading && (!replicas_.empty() || aof_->state() != AppendOnlyFile::State::kOff);
+  }
   // `cmd`: the command that queued the operations, when it is no longer executing.
   void PropagatePending(const Command* cmd = nullptr);
   // Full resynchronization of a replica: RDB snapshot, then the live stream.
