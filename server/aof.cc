@@ -65,23 +65,6 @@ bool CreateDirIfMissing(const std::string& path) {
   return mkdir(path.c_str(), 0755) == 0 || errno == EEXIST;
 }
 
-void FsyncDir(const std::string& dir) {
-  int fd = open(dir.c_str(), O_RDONLY);
-  if (fd < 0) return;
-  fsync(fd);
-  close(fd);
-}
-
-bool WriteAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes.remove_prefix(size_t(n));
-  }
-  return true;
-}
-
 // A manifest name needs quoting when it holds spaces, quotes or unprintable bytes.
 bool NeedsRepr(std::string_view s) {
   for (unsigned char ch : s) {
@@ -510,7 +493,7 @@ bool AppendOnlyFile::PersistManifest(AofManifest& m) {
   }
   close(fd);
   if (!ok) return false;
-  FsyncDir(s_.config().GetOne("appenddirname"));
+  FsyncDirOf(PathOf(name));
   m.dirty = false;
   return true;
 }

@@ -91,6 +91,11 @@ Status LoadRdbFromMemory(Server& s, std::string_view data);
 // DEBUG LOADAOF: flushes the AOF, empties the dataset and replays the AOF files.
 void DebugLoadAof(Client& c);
 
+// write(2) until everything is written (EINTR retried). False on error.
+bool WriteAll(int fd, std::string_view bytes);
+// fsync of the directory holding `path`, so a rename in it is durable.
+void FsyncDirOf(const std::string& path);
+
 // Reader settings from the configuration. `restore`: a RESTORE payload from this client
 // (sanitize-dump-payload "clients" then means deep validation).
 RdbLoadConfig LoadConfigFor(Server& s, Client* restore_client);

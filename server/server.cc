@@ -181,14 +181,18 @@ void Server::ApplyConfig() {
   p.lfu_decay_time = int(config_.lfu_decay_time);
 }
 
+namespace {
+void CloseTcpListener(uv_stream_t* l) {
+  uv_close(reinterpret_cast<uv_handle_t*>(l), [](uv_handle_t* h) {
+    delete static_cast<ListenerData*>(h->data);
+    delete reinterpret_cast<uv_tcp_t*>(h);
+  });
+}
+}  // namespace
+
 Status Server::ListenTcp(int port, std::vector<uv_stream_t*>* out) {
   auto close_all = [](std::vector<uv_stream_t*>& v) {
-    for (uv_stream_t* l : v) {
-      uv_close(reinterpret_cast<uv_handle_t*>(l), [](uv_handle_t* h) {
-        delete static_cast<ListenerData*>(h->data);
-        delete reinterpret_cast<uv_tcp_t*>(h);
-      });
-    }
+    for (uv_stream_t* l : v) CloseTcpListener(l);
     v.clear();
   };
   for (const std::string& raw : config_.bind) {
@@ -213,10 +217,7 @@ Status Server::ListenTcp(int port, std::vector<uv_stream_t*>* out) {
                      OnNewConnection);
     }
     if (rc != 0) {
-      uv_close(reinterpret_cast<uv_handle_t*>(tcp), [](uv_handle_t* h) {
-        delete static_cast<ListenerData*>(h->data);
-        delete reinterpret_cast<uv_tcp_t*>(h);
-      });
+      CloseTcpListener(reinterpret_cast<uv_stream_t*>(tcp));
       if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) continue;
       std::string error = fmt::format("Could not create server TCP listening socket {}:{}: {}",
                                       raw, port, uv_strerror(rc));
@@ -230,17 +231,15 @@ Status Server::ListenTcp(int port, std::vector<uv_stream_t*>* out) {
 }
 
 Status Server::RebindTcp(int port, bool close_first) {
+  // Closes the TCP listeners (the Unix socket stays).
   auto close_old = [this] {
     std::vector<uv_stream_t*> keep;
     for (uv_stream_t* l : listeners_) {
-      if (l->type != UV_TCP) {
+      if (l->type == UV_TCP) {
+        CloseTcpListener(l);
+      } else {
         keep.push_back(l);
-        continue;
       }
-      uv_close(reinterpret_cast<uv_handle_t*>(l), [](uv_handle_t* h) {
-        delete static_cast<ListenerData*>(h->data);
-        delete reinterpret_cast<uv_tcp_t*>(h);
-      });
     }
     listeners_.swap(keep);
   };
@@ -251,20 +250,8 @@ Status Server::RebindTcp(int port, bool close_first) {
     Status st = ListenTcp(port, &fresh);
     if (!st.ok()) return st;
   }
-  // The new sockets are up: close the old TCP listeners (the Unix socket stays).
-  std::vector<uv_stream_t*> keep;
-  for (uv_stream_t* l : listeners_) {
-    if (l->type != UV_TCP) {
-      keep.push_back(l);
-      continue;
-    }
-    uv_close(reinterpret_cast<uv_handle_t*>(l), [](uv_handle_t* h) {
-      delete static_cast<ListenerData*>(h->data);
-      delete reinterpret_cast<uv_tcp_t*>(h);
-    });
-  }
-  keep.insert(keep.end(), fresh.begin(), fresh.end());
-  listeners_.swap(keep);
+  close_old();  // the new sockets are up
+  listeners_.insert(listeners_.end(), fresh.begin(), fresh.end());
   listening_port = port;
   return Status::OK();
 }
