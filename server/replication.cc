@@ -119,7 +119,7 @@ size_t Server::ReplicasAcked(int64_t offset) const {
 void Server::ReplicaAcked(Client& c, int64_t offset) {
   if (offset > c.repl_ack_off) c.repl_ack_off = offset;
   c.repl_ack_time_ms = NowMs();
-  if (!waiters_.empty()) ServeWaiters(false);
+  if (!waiters_.empty()) ServeWaiters();
 }
 
 void Server::WaitForReplicas(Client& c, int64_t numreplicas, int64_t deadline_ms) {
@@ -137,7 +137,7 @@ void Server::WaitForReplicas(Client& c, int64_t numreplicas, int64_t deadline_ms
   }
 }
 
-void Server::ServeWaiters(bool timeouts_only_due) {
+void Server::ServeWaiters() {
   getack_pending_ = false;
   if (waiters_.empty()) return;
   int64_t now = NowMs();
@@ -151,14 +151,25 @@ void Server::ServeWaiters(bool timeouts_only_due) {
       keep.push_back(w);
       continue;
     }
-    (void)timeouts_only_due;
     w.c->clear(kClientBlocked);
     w.c->reply().Integer(int64_t(acked));
     MarkPendingWrite(w.c);
     resumed.push_back(w.c);
   }
   waiters_.swap(keep);
-  for (Client* c : resumed) c->ProcessInput();  // requests pipelined behind WAIT
+  // Requests pipelined behind WAIT run from the loop, not inside the ACK being handled.
+  waiters_resumed_.insert(waiters_resumed_.end(), resumed.begin(), resumed.end());
+}
+
+void Server::ResumeWaiters() {
+  if (waiters_resumed_.empty()) return;
+  std::vector<Client*> batch;
+  batch.swap(waiters_resumed_);
+  for (Client* c : batch) {
+    if (c->has(kClientCloseAsap)) continue;
+    c->ProcessInput();
+    MarkPendingWrite(c);
+  }
 }
 
 void Server::RememberReplicaKeysWithExpire(Client& c, Command* cmd, CmdArgs args) {

@@ -403,6 +403,8 @@ void Server::FreeClient(Client* c) {
   waiters_.erase(std::remove_if(waiters_.begin(), waiters_.end(),
                                 [c](const Waiter& w) { return w.c == c; }),
                  waiters_.end());
+  waiters_resumed_.erase(std::remove(waiters_resumed_.begin(), waiters_resumed_.end(), c),
+                         waiters_resumed_.end());
   replicas_.erase(std::remove(replicas_.begin(), replicas_.end(), c), replicas_.end());
   closing_.erase(std::remove(closing_.begin(), closing_.end(), c), closing_.end());
   clients_.erase(c->id());
@@ -485,6 +487,7 @@ void Server::FlushPendingWrites() {
 void Server::OnBeforeSleep(uv_prepare_t* p) noexcept {
   auto* s = static_cast<Server*>(p->data);
   if (s->active_expire_enabled && !s->is_replica()) s->ActiveExpireCycle(true);
+  s->ResumeWaiters();
   // The AOF is written (and with appendfsync always, synced) before any reply goes out.
   if (s->aof_->state() != AppendOnlyFile::State::kOff) s->aof_->Flush(false);
   s->FlushPendingWrites();
@@ -511,7 +514,7 @@ void Server::Cron() {
     last_replication_cron_s_ = now / 1000;
     replica_link_->Cron();
   }
-  ServeWaiters(true);
+  ServeWaiters();
   if (is_replica()) ExpireReplicaKeys();
   if (active_expire_enabled && !is_replica()) ActiveExpireCycle(false);
   for (auto& db : dbs_) {

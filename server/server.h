@@ -282,7 +282,10 @@ class Server {
   };
   std::vector<Waiter> waiters_;
   bool getack_pending_ = false;
-  void ServeWaiters(bool timeouts_only_due);
+  std::vector<Client*> waiters_resumed_;  // released WAIT clients with input to process
+  // Replies to WAIT clients whose replicas acknowledged enough, or whose time is up.
+  void ServeWaiters();
+  void ResumeWaiters();
   // Writable replica: keys written locally with a TTL, expired by the replica itself.
   std::set<std::pair<int, std::string>> replica_keys_with_expire_;
   void RememberReplicaKeysWithExpire(Client& c, Command* cmd, CmdArgs args);
