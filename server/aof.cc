@@ -78,13 +78,27 @@ std::string Repr(std::string_view s) {
   std::string out = "\"";
   for (unsigned char ch : s) {
     switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
       default:
         if (isprint(ch)) {
           out.push_back(char(ch));
@@ -452,8 +466,7 @@ std::string AppendOnlyFile::PathOf(const std::string& name) const {
 }
 
 std::string AppendOnlyFile::TempIncrName() const {
-  return std::string(kTempPrefix) + s_.config().GetOne("appendfilename") +
-         std::string(kIncrSuffix);
+  return std::string(kTempPrefix) + s_.config().GetOne("appendfilename") + std::string(kIncrSuffix);
 }
 
 int64_t AppendOnlyFile::FileSize(const std::string& name, AofLoad* status) const {
@@ -487,8 +500,8 @@ bool AppendOnlyFile::PersistManifest(AofManifest& m) {
     spdlog::warn("Fail to fsync the temp AOF file {}: {}.", tmp_name, strerror(errno));
     ok = false;
   } else if (rename(tmp_path.c_str(), path.c_str()) != 0) {
-    spdlog::warn("Error trying to rename the temporary AOF manifest file {} into {}: {}",
-                 tmp_name, name, strerror(errno));
+    spdlog::warn("Error trying to rename the temporary AOF manifest file {} into {}: {}", tmp_name,
+                 name, strerror(errno));
     ok = false;
   }
   close(fd);
@@ -555,9 +568,8 @@ void AppendOnlyFile::UpgradeFromSingleFile() {
                  strerror(errno));
     exit(1);
   }
-  spdlog::info(
-      "Successfully migrated an old-style AOF file ({}) into the AOF directory ({}).", filename,
-      dirname);
+  spdlog::info("Successfully migrated an old-style AOF file ({}) into the AOF directory ({}).",
+               filename, dirname);
 }
 
 bool AppendOnlyFile::AnyFileToLoad() const {
@@ -903,9 +915,9 @@ bool AppendOnlyFile::OpenOnServerStart() {
   bool had_incr = !manifest_.incr.empty();
   if (!manifest_.base && !had_incr) {
     // An empty dataset still gets a base file, so the manifest always names one.
-    std::string name = fmt::format(
-        "{}.{}{}{}", filename, ++manifest_.curr_base_seq, kBaseSuffix,
-        s_.config().GetOne("aof-use-rdb-preamble") == "yes" ? kRdbSuffix : kAofSuffix);
+    std::string name =
+        fmt::format("{}.{}{}{}", filename, ++manifest_.curr_base_seq, kBaseSuffix,
+                    s_.config().GetOne("aof-use-rdb-preamble") == "yes" ? kRdbSuffix : kAofSuffix);
     manifest_.base = AofFileInfo{name, manifest_.curr_base_seq, 'b'};
     manifest_.dirty = true;
     if (!WriteBaseFile(PathOf(name))) return false;
@@ -1034,9 +1046,8 @@ void AppendOnlyFile::Flush(bool force) {
         last_write_errno_ = write_errno;
       } else {
         if (can_log) {
-          spdlog::warn(
-              "Short write while writing to the AOF file: (nwritten={}, expected={})",
-              int64_t(total), buf_.size());
+          spdlog::warn("Short write while writing to the AOF file: (nwritten={}, expected={})",
+                       int64_t(total), buf_.size());
         }
         if (ftruncate(fd_, last_incr_size_) == -1) {
           if (can_log) {
@@ -1210,8 +1221,7 @@ void AppendOnlyFile::RewriteDone(int exitcode, int bysignal) {
                    base_path, strerror(errno));
       failed = true;
     } else {
-      spdlog::info("Successfully renamed the temporary AOF base file {} into {}", tmp,
-                   base_name);
+      spdlog::info("Successfully renamed the temporary AOF base file {} into {}", tmp, base_name);
     }
     if (!failed && state_ == State::kWaitRewrite) {
       std::string temp_incr = TempIncrName();
@@ -1439,33 +1449,33 @@ bool AppendOnlyFile::PrepareForShutdown() {
 
 void AppendOnlyFile::AppendInfo(std::string* out) {
   int64_t now = NowS();
-  out->append(fmt::format(
-      "aof_enabled:{}\r\n"
-      "aof_rewrite_in_progress:{}\r\n"
-      "aof_rewrite_scheduled:{}\r\n"
-      "aof_last_rewrite_time_sec:{}\r\n"
-      "aof_current_rewrite_time_sec:{}\r\n"
-      "aof_last_bgrewrite_status:{}\r\n"
-      "aof_rewrites:{}\r\n"
-      "aof_rewrites_consecutive_failures:{}\r\n"
-      "aof_last_write_status:{}\r\n"
-      "aof_last_cow_size:{}\r\n"
-      "module_fork_in_progress:0\r\n"
-      "module_fork_last_cow_size:0\r\n",
-      state_ != State::kOff ? 1 : 0, child_pid_ > 0 ? 1 : 0, rewrite_scheduled_ ? 1 : 0,
-      rewrite_time_last_, child_pid_ > 0 ? now - rewrite_time_start_ : -1,
-      last_bgrewrite_ok_ ? "ok" : "err", rewrites_, consecutive_failures_,
-      last_write_ok_ && !bio_.last_error() ? "ok" : "err", last_cow_size_));
+  out->append(
+      fmt::format("aof_enabled:{}\r\n"
+                  "aof_rewrite_in_progress:{}\r\n"
+                  "aof_rewrite_scheduled:{}\r\n"
+                  "aof_last_rewrite_time_sec:{}\r\n"
+                  "aof_current_rewrite_time_sec:{}\r\n"
+                  "aof_last_bgrewrite_status:{}\r\n"
+                  "aof_rewrites:{}\r\n"
+                  "aof_rewrites_consecutive_failures:{}\r\n"
+                  "aof_last_write_status:{}\r\n"
+                  "aof_last_cow_size:{}\r\n"
+                  "module_fork_in_progress:0\r\n"
+                  "module_fork_last_cow_size:0\r\n",
+                  state_ != State::kOff ? 1 : 0, child_pid_ > 0 ? 1 : 0, rewrite_scheduled_ ? 1 : 0,
+                  rewrite_time_last_, child_pid_ > 0 ? now - rewrite_time_start_ : -1,
+                  last_bgrewrite_ok_ ? "ok" : "err", rewrites_, consecutive_failures_,
+                  last_write_ok_ && !bio_.last_error() ? "ok" : "err", last_cow_size_));
   if (state_ == State::kOff) return;
-  out->append(fmt::format(
-      "aof_current_size:{}\r\n"
-      "aof_base_size:{}\r\n"
-      "aof_pending_rewrite:{}\r\n"
-      "aof_buffer_length:{}\r\n"
-      "aof_pending_bio_fsync:{}\r\n"
-      "aof_delayed_fsync:{}\r\n",
-      current_size_, rewrite_base_size_, rewrite_scheduled_ ? 1 : 0, buf_.size(), bio_.pending(),
-      delayed_fsync_));
+  out->append(
+      fmt::format("aof_current_size:{}\r\n"
+                  "aof_base_size:{}\r\n"
+                  "aof_pending_rewrite:{}\r\n"
+                  "aof_buffer_length:{}\r\n"
+                  "aof_pending_bio_fsync:{}\r\n"
+                  "aof_delayed_fsync:{}\r\n",
+                  current_size_, rewrite_base_size_, rewrite_scheduled_ ? 1 : 0, buf_.size(),
+                  bio_.pending(), delayed_fsync_));
 }
 
 }  // namespace ember

@@ -134,7 +134,10 @@ class AppendOnlyFile {
   bool ChildRunning() const { return child_pid_ > 0; }
   pid_t child_pid() const { return child_pid_; }
   void KillChild();
-  void ScheduleRewrite() { rewrite_scheduled_ = true; consecutive_failures_ = 0; }
+  void ScheduleRewrite() {
+    rewrite_scheduled_ = true;
+    consecutive_failures_ = 0;
+  }
   bool rewrite_scheduled() const { return rewrite_scheduled_; }
   size_t buffer_size() const { return buf_.size(); }
 
@@ -173,7 +176,7 @@ class AppendOnlyFile {
   std::string buf_;
   int selected_db_ = -1;
   AofManifest manifest_;
-  int64_t current_size_ = 0;     // aof_current_size
+  int64_t current_size_ = 0;  // aof_current_size
   int64_t rewrite_base_size_ = 0;
   int64_t last_incr_size_ = 0;
   int64_t last_incr_fsync_offset_ = 0;

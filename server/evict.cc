@@ -24,8 +24,16 @@ struct PoolSlot {
   std::string key;
 };
 
-enum class Policy { kNoEviction, kAllLru, kAllLfu, kAllRandom, kVolLru, kVolLfu, kVolRandom,
-                    kVolTtl };
+enum class Policy {
+  kNoEviction,
+  kAllLru,
+  kAllLfu,
+  kAllRandom,
+  kVolLru,
+  kVolLfu,
+  kVolRandom,
+  kVolTtl
+};
 
 Policy ParsePolicy(const std::string& p) {
   if (p == "allkeys-lru") return Policy::kAllLru;

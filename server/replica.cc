@@ -164,8 +164,7 @@ void ReplicaLink::HandleLine(std::string_view line) {
       return SendStep();
     case Step::kPort:
       if (err) {
-        spdlog::info("(Non critical) Master does not understand REPLCONF listening-port: {}",
-                     line);
+        spdlog::info("(Non critical) Master does not understand REPLCONF listening-port: {}", line);
       }
       step_ = Step::kCapa;
       return SendStep();
@@ -189,8 +188,7 @@ void ReplicaLink::HandleLine(std::string_view line) {
         return;
       }
       if (line.rfind("-NOMASTERLINK", 0) == 0 || line.rfind("-LOADING", 0) == 0) {
-        spdlog::info("Master is currently unable to PSYNC but should be in the future: {}",
-                     line);
+        spdlog::info("Master is currently unable to PSYNC but should be in the future: {}", line);
         return Drop(true);
       }
       return Fail(fmt::format("Unexpected reply to PSYNC from master: {}", line));
@@ -309,7 +307,7 @@ void ReplicaLink::FinishSync(std::string_view rdb) {
   c->set(kClientMaster);
   c->authenticated = true;
   c->user = nullptr;  // the master's commands are not subject to ACLs
-  conn_ = nullptr;  // the master client owns the connection now
+  conn_ = nullptr;    // the master client owns the connection now
   master_ = c;
   state_ = State::kConnected;
   link_down_since_s_ = 0;
@@ -327,8 +325,7 @@ void ReplicaLink::FinishSync(std::string_view rdb) {
 
 void ReplicaLink::SendAck() {
   if (!master_ || !master_->conn()) return;
-  master_->conn()->Write(
-      Encode({"REPLCONF", "ACK", std::to_string(s_.master_repl_offset())}));
+  master_->conn()->Write(Encode({"REPLCONF", "ACK", std::to_string(s_.master_repl_offset())}));
 }
 
 void ReplicaLink::OnMasterFreed(Client* c) {
@@ -396,27 +393,27 @@ void ReplicaLink::AppendInfo(std::string* out) const {
   int64_t now = NowS();
   bool up = state_ == State::kConnected;
   int64_t last_io = master_ ? now - master_->last_interaction_ms / 1000 : -1;
-  out->append(fmt::format(
-      "master_host:{}\r\n"
-      "master_port:{}\r\n"
-      "master_link_status:{}\r\n"
-      "master_last_io_seconds_ago:{}\r\n"
-      "master_sync_in_progress:{}\r\n"
-      "slave_read_repl_offset:{}\r\n"
-      "slave_repl_offset:{}\r\n",
-      host_, port_, up ? "up" : "down", last_io, state_ == State::kTransfer ? 1 : 0,
-      s_.master_repl_offset(), s_.master_repl_offset()));
+  out->append(
+      fmt::format("master_host:{}\r\n"
+                  "master_port:{}\r\n"
+                  "master_link_status:{}\r\n"
+                  "master_last_io_seconds_ago:{}\r\n"
+                  "master_sync_in_progress:{}\r\n"
+                  "slave_read_repl_offset:{}\r\n"
+                  "slave_repl_offset:{}\r\n",
+                  host_, port_, up ? "up" : "down", last_io, state_ == State::kTransfer ? 1 : 0,
+                  s_.master_repl_offset(), s_.master_repl_offset()));
   if (state_ == State::kTransfer) {
     int64_t total = transfer_size_;
     int64_t read = int64_t(rdb_.size());
     double perc = total > 0 ? double(read) * 100 / double(total) : 0;
-    out->append(fmt::format(
-        "master_sync_total_bytes:{}\r\n"
-        "master_sync_read_bytes:{}\r\n"
-        "master_sync_left_bytes:{}\r\n"
-        "master_sync_perc:{:.2f}\r\n"
-        "master_sync_last_io_seconds_ago:{}\r\n",
-        total, read, total > 0 ? total - read : -1, perc, now - last_io_s_));
+    out->append(
+        fmt::format("master_sync_total_bytes:{}\r\n"
+                    "master_sync_read_bytes:{}\r\n"
+                    "master_sync_left_bytes:{}\r\n"
+                    "master_sync_perc:{:.2f}\r\n"
+                    "master_sync_last_io_seconds_ago:{}\r\n",
+                    total, read, total > 0 ? total - read : -1, perc, now - last_io_s_));
   }
   if (!up) {
     out->append(fmt::format("master_link_down_since_seconds:{}\r\n",

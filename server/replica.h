@@ -81,7 +81,7 @@ class ReplicaLink : public Connection::Owner {
   size_t inlen_ = 0;  // bytes of inbuf_ in use
   // Transfer.
   int64_t transfer_size_ = -1;  // -1: length not known yet
-  std::string eof_mark_;       // diskless: the 40-byte end marker
+  std::string eof_mark_;        // diskless: the 40-byte end marker
   std::string rdb_;
   int64_t transfer_start_s_ = 0;
   int64_t last_io_s_ = 0;

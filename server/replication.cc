@@ -304,7 +304,8 @@ void CmdReplconf(Client& c, CmdArgs args) {
     if (EqualsIgnoreCase(opt, "ack") || EqualsIgnoreCase(opt, "fack")) {
       // Acknowledgements get no reply.
       int64_t off = 0;
-      if (c.has(kClientReplica) && EqualsIgnoreCase(opt, "ack") && StringToInt64(args[i + 1], &off)) {
+      if (c.has(kClientReplica) && EqualsIgnoreCase(opt, "ack") &&
+          StringToInt64(args[i + 1], &off)) {
         c.server().ReplicaAcked(c, off);
       }
       return;

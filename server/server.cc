@@ -305,7 +305,8 @@ void Server::LoadingAdvance(uint64_t loaded_bytes) {
   if (!serve_while_loading) return;
   int64_t interval = 2 * 1024 * 1024;
   StringToInt64(config_.GetOne("loading-process-events-interval-bytes"), &interval);
-  if (loaded_bytes - p.last_events_bytes < uint64_t(interval) && loaded_bytes >= p.last_events_bytes) {
+  if (loaded_bytes >= p.last_events_bytes &&
+      loaded_bytes - p.last_events_bytes < uint64_t(interval)) {
     return;
   }
   p.last_events_bytes = loaded_bytes;

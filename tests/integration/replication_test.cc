@@ -90,13 +90,12 @@ TEST_CASE("replication: full sync, live stream, WAIT, read-only replica, NO ONE"
   REQUIRE(mrole.elems.size() == 3);
   CHECK(mrole.elems[0].str == "master");
   CHECK(mrole.elems[2].elems.size() == 1);
-  CHECK(Cmd(m, {"INFO", "replication"}).str.find("slave0:ip=127.0.0.1,port=" +
-                                                 std::to_string(replica.port()) +
-                                                 ",state=online") != std::string::npos);
+  CHECK(Cmd(m, {"INFO", "replication"})
+            .str.find("slave0:ip=127.0.0.1,port=" + std::to_string(replica.port()) +
+                      ",state=online") != std::string::npos);
 
   // Writes are refused on a read-only replica; WAIT is refused too.
-  CHECK(Cmd(r, {"SET", "x", "y"}).str ==
-        "READONLY You can't write against a read only replica.");
+  CHECK(Cmd(r, {"SET", "x", "y"}).str == "READONLY You can't write against a read only replica.");
   CHECK(Cmd(r, {"WAIT", "1", "0"}).is_error());
 
   // Bad arguments.
@@ -109,8 +108,7 @@ TEST_CASE("replication: full sync, live stream, WAIT, read-only replica, NO ONE"
   CHECK(Cmd(r, {"ROLE"}).elems[0].str == "master");
   CHECK(Cmd(r, {"SET", "x", "y"}).str == "OK");
   CHECK(Cmd(r, {"GET", "before"}).str == "sync");
-  CHECK(replica.Log().find("MASTER <-> REPLICA sync: Finished with success") !=
-        std::string::npos);
+  CHECK(replica.Log().find("MASTER <-> REPLICA sync: Finished with success") != std::string::npos);
 }
 
 TEST_CASE("replication: a replica reconnects after its master restarts") {

@@ -1,9 +1,9 @@
 // The AOF manifest: Redis 7.0's line format, both ways, and its error messages.
+#include "server/aof.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
-
-#include "server/aof.h"
 
 using ember::AofFileInfo;
 using ember::AofManifest;
