@@ -1174,6 +1174,7 @@ Status AppendOnlyFile::RewriteBackground() {
   }
   rewrites_++;
   spdlog::default_logger()->flush();
+  int64_t fork_start = MonotonicUs();
   pid_t pid = fork();
   if (pid == 0) {
     signal(SIGUSR1, SIG_DFL);
@@ -1191,6 +1192,8 @@ Status AppendOnlyFile::RewriteBackground() {
     spdlog::warn("Can't rewrite append only file in background: fork: {}", strerror(errno));
     return Status::IOError(strerror(errno));
   }
+  s_.stats().total_forks++;
+  s_.stats().latest_fork_usec = MonotonicUs() - fork_start;
   spdlog::info("Background append only file rewriting started by pid {}", pid);
   child_pid_ = pid;
   rewrite_scheduled_ = false;
@@ -1297,6 +1300,8 @@ void AppendOnlyFile::RewriteDone(int exitcode, int bysignal) {
   rewrite_time_start_ = -1;
   child_pid_ = -1;
   AllowDictResize(s_, true);
+  // Still waiting to switch the AOF on: try again.
+  if (state_ == State::kWaitRewrite) rewrite_scheduled_ = true;
 }
 
 bool AppendOnlyFile::RewriteLimited() {

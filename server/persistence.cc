@@ -459,6 +459,7 @@ Status BackgroundSave(Server& s) {
   int fds[2] = {-1, -1};
   if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) fds[0] = fds[1] = -1;
   spdlog::default_logger()->flush();
+  int64_t fork_start = MonotonicUs();
   pid_t pid = fork();
   if (pid == 0) {
     // Child: write the snapshot and leave without running any destructor or loop.
@@ -488,6 +489,8 @@ Status BackgroundSave(Server& s) {
     spdlog::warn("Can't save in background: fork: {}", err);
     return Status::IOError(err);
   }
+  s.stats().total_forks++;
+  s.stats().latest_fork_usec = MonotonicUs() - fork_start;
   spdlog::info("Background saving started by pid {}", pid);
   st.child_pid = pid;
   st.child_info_fd = fds[0];

@@ -128,6 +128,11 @@ void Server::Init() {
     }
     return Status::OK();
   });
+  // Turning the AOF's automatic garbage collection back on removes the history kept so far.
+  config_.OnApply("aof-disable-auto-gc", [this] {
+    if (config_.GetOne("aof-disable-auto-gc") == "no") aof_->DeleteHistoryFiles();
+    return Status::OK();
+  });
   config_.OnApply("appendonly", [this] {
     if (config_.GetOne("appendonly") == "yes") return aof_->Start();
     aof_->Stop();

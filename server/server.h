@@ -71,6 +71,8 @@ struct Stats {
   uint64_t expired_stale_perc = 0;
   uint64_t expired_time_cap_reached = 0;
   uint64_t evicted_keys = 0;
+  uint64_t total_forks = 0;       // RDB saves and AOF rewrites in a child
+  int64_t latest_fork_usec = 0;   // how long the last fork() call took
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t net_input_bytes = 0;

@@ -549,8 +549,8 @@ void InfoStats(Server& s, std::string* out) {
           "pubsub_channels:{}\r\n"
           "pubsub_patterns:{}\r\n"
           "pubsubshard_channels:{}\r\n"
-          "latest_fork_usec:0\r\n"
-          "total_forks:0\r\n"
+          "latest_fork_usec:{}\r\n"
+          "total_forks:{}\r\n"
           "migrate_cached_sockets:{}\r\n"
           "slave_expires_tracked_keys:0\r\n"
           "active_defrag_hits:0\r\n"
@@ -571,7 +571,8 @@ void InfoStats(Server& s, std::string* out) {
           "io_threaded_writes_processed:0\r\n"
           "reply_buffer_shrinks:0\r\n"
           "reply_buffer_expands:0\r\n",
-          pubsub.channels, pubsub.patterns, pubsub.shard_channels, MigrateCachedSockets(),
+          pubsub.channels, pubsub.patterns, pubsub.shard_channels, st.latest_fork_usec,
+          st.total_forks, MigrateCachedSockets(),
           st.unexpected_error_replies,
           st.total_error_replies, st.io_reads, st.io_writes);
 }
