@@ -334,7 +334,8 @@ bool WriteDataset(Server& s, RdbWriter& w, bool repl, bool child, bool aof_base)
   const std::string& policy = s.config().maxmemory_policy;
   bool save_lru = policy.find("lru") != std::string::npos;
   bool save_lfu = policy.find("lfu") != std::string::npos;
-  int64_t delay_us = ConfigInt(s, "rdb-key-save-delay");
+  // The in-process snapshot for a replica must not stall the server (Redis forks for it).
+  int64_t delay_us = repl ? 0 : ConfigInt(s, "rdb-key-save-delay");
   bool ok = true;
   for (int i = 0; i < s.db_count() && ok; i++) {
     Db& db = s.db(i);

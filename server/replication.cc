@@ -11,6 +11,7 @@
 #include "common/util/strings.h"
 #include "server/families/families.h"
 #include "server/key_extraction.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace ember {
@@ -211,30 +212,12 @@ void Server::ChangeReplicationId() {
 
 Status Server::AttachReplica(Client& c, bool psync) {
   if (c.has(kClientReplica)) return Status::OK();
-  RdbWriter w(true);
-  w.Header();
-  w.Aux("redis-ver", EMBER_REDIS_COMPAT_VERSION);
-  w.AuxInt("redis-bits", 64);
-  w.AuxInt("ctime", NowMs() / 1000);
-  w.AuxInt("used-mem", int64_t(UsedMemory()));
-  w.AuxInt("repl-stream-db", 0);
-  w.Aux("repl-id", replid_);
-  w.AuxInt("repl-offset", master_repl_offset_);
-  w.AuxInt("aof-base", 0);
-  for (auto& db : dbs_) {
-    if (db->size() == 0) continue;
-    w.SelectDb(uint64_t(db->id()));
-    w.ResizeDb(db->size(), db->expires_size());
-    bool ok = true;
-    db->keys().ForEach([&](Entry* e) {
-      if (!ok) return;
-      int64_t when = db->GetExpire(e);
-      if (when >= 0) w.ExpireMs(when);
-      ok = w.KeyValue(e);
-    });
-    if (!ok) return Status::NotSupported("a value type cannot be serialized for replication yet");
+  // The same snapshot a save writes (aux fields with the replication id and offset, function
+  // libraries, keys with TTLs and LRU/LFU), kept in memory.
+  RdbWriter w(RdbCompression(*this));
+  if (!WriteDataset(*this, w, true, false)) {
+    return Status::NotSupported("a value type cannot be serialized for replication yet");
   }
-  w.Eof();
   std::string& rdb = w.data();
   if (psync) {
     c.out().append(fmt::format("+FULLRESYNC {} {}\r\n", replid_, master_repl_offset_));

@@ -63,7 +63,12 @@ TEST_CASE("replication: full sync, live stream, WAIT, read-only replica, NO ONE"
   Cmd(m, {"SET", "before", "sync"});
   Cmd(m, {"RPUSH", "list", "a", "b", "c"});
   Cmd(r, {"SET", "replica-only", "goes away"});
+  CHECK(Cmd(m, {"FUNCTION", "LOAD",
+                "#!lua name=lib\nredis.register_function{function_name='f', callback=function() "
+                "return 7 end, flags={'no-writes'}}"})
+            .str == "lib");
   Attach(r, master);
+  CHECK(Cmd(r, {"FCALL_RO", "f", "0"}).integer == 7);  // libraries travel with the snapshot
   CHECK(Cmd(r, {"GET", "before"}).str == "sync");
   CHECK(Cmd(r, {"EXISTS", "replica-only"}).integer == 0);  // the snapshot replaced it
 
