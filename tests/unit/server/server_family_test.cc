@@ -248,7 +248,15 @@ TEST_CASE("DEBUG subcommands") {
   r = h.Run({"DEBUG", "HTSTATS", "0"});
   CHECK(r.str.find("[Dictionary HT]\nHash table 0 stats (main hash table):\n table size: ") !=
         std::string::npos);
-  CHECK(r.str.find(" number of elements: 10\n") != std::string::npos);
+  // The keys table may be mid-rehash (split over the main table and the rehashing target);
+  // the expires table, after it, is empty.
+  std::string keys_part = r.str.substr(0, r.str.find("[Expires HT]"));
+  int64_t total = 0;
+  for (size_t p = keys_part.find(" number of elements: "); p != std::string::npos;
+       p = keys_part.find(" number of elements: ", p + 1)) {
+    total += std::stoll(keys_part.substr(p + 21));
+  }
+  CHECK(total == 10);
   CHECK(h.Run({"DEBUG", "HTSTATS", "99"}).str == "ERR Out of range database");
   CHECK(h.Run({"DEBUG", "NO-SUCH-THING"}).str ==
         "ERR unknown subcommand or wrong number of arguments for 'NO-SUCH-THING'. Try DEBUG "
