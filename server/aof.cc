@@ -73,43 +73,6 @@ bool NeedsRepr(std::string_view s) {
   return false;
 }
 
-// Quoted form of a file name, as Redis's sdscatrepr writes it.
-std::string Repr(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (isprint(ch)) {
-          out.push_back(char(ch));
-        } else {
-          out += fmt::format("\\x{:02x}", ch);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && strchr(" \t\r\n", s.front())) s.remove_prefix(1);
   while (!s.empty() && strchr(" \t\r\n", s.back())) s.remove_suffix(1);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/util/hash.h"
+#include "common/util/latency_histogram.h"
 #include "common/util/strings.h"
 
 namespace ember {
@@ -63,8 +64,15 @@ struct Command {
   int acl_id = -1;  // bit of the command in ACL bitmaps (server/acl.h), set by Acl::Init
   std::map<std::string, std::unique_ptr<Command>> subcommands;
 
-  // Statistics (INFO commandstats).
+  // Statistics (INFO commandstats), and the latency histogram (INFO latencystats, LATENCY
+  // HISTOGRAM), created on the first call recorded while latency-tracking is on.
   uint64_t calls = 0, usec = 0, rejected_calls = 0, failed_calls = 0;
+  std::unique_ptr<LatencyHistogram> latency;
+
+  void RecordLatency(int64_t usec_taken) {
+    if (!latency) latency = std::make_unique<LatencyHistogram>();
+    latency->Record(usec_taken * 1000);
+  }
 
   bool has(uint64_t f) const { return flags & f; }
   bool ArityOk(size_t argc) const {
@@ -99,7 +107,16 @@ class CommandTable {
  private:
   struct NoCaseHash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const { return HashBytesNoCase(s.data(), s.size()); }
+    // The table's names are fixed at startup and lookups cannot add entries, so a keyed
+    // hash buys nothing here: FNV-1a over the ASCII-lowercased bytes.
+    size_t operator()(std::string_view s) const {
+      uint64_t h = 14695981039346656037ull;
+      for (unsigned char ch : s) {
+        unsigned lower = (ch >= 'A' && ch <= 'Z') ? ch | 0x20u : ch;
+        h = (h ^ lower) * 1099511628211ull;
+      }
+      return size_t(h);
+    }
   };
   struct NoCaseEq {
     using is_transparent = void;

@@ -185,6 +185,7 @@ void CommandTable::ResetStats() {
     c.usec = 0;
     c.rejected_calls = 0;
     c.failed_calls = 0;
+    c.latency.reset();
   });
 }
 

@@ -93,7 +93,7 @@ struct OptionDef {
   int64_t def_int = 0;
   const char* def_str = nullptr;
   bool empty_is_null = false;  // an empty string means "unset" (not written by REWRITE)
-  bool binary = false;  // SDS-backed in Redis: a NUL byte does not end the value
+  bool binary = false;         // SDS-backed in Redis: a NUL byte does not end the value
   std::span<const EnumItem> items;
   Check check = Check::kNone;
   Special special = Special::kNone;
@@ -506,47 +506,6 @@ std::vector<std::string> SplitKeepEmpty(std::string_view s, char sep) {
   return out;
 }
 
-// Quoted form that SplitArgs reads back (sdscatrepr).
-std::string Repr(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (c >= 0x20 && c < 0x7f) {
-          out.push_back(static_cast<char>(c));
-        } else {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out += buf;
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
 // strtoll over the whole string as C sees it (stops at a NUL), with the end position.
 long long CStrToLL(const std::string& s, bool* fully_parsed, int base = 10) {
   char* end = nullptr;
@@ -625,104 +584,6 @@ bool ReadWholeFile(const std::string& path, std::string* out, int* err) {
     return false;
   }
   return true;
-}
-
-// Keyspace notification classes (same bits as Redis).
-constexpr int kNotifyKeyspace = 1 << 0;
-constexpr int kNotifyKeyevent = 1 << 1;
-constexpr int kNotifyGeneric = 1 << 2;
-constexpr int kNotifyString = 1 << 3;
-constexpr int kNotifyList = 1 << 4;
-constexpr int kNotifySet = 1 << 5;
-constexpr int kNotifyHash = 1 << 6;
-constexpr int kNotifyZset = 1 << 7;
-constexpr int kNotifyExpired = 1 << 8;
-constexpr int kNotifyEvicted = 1 << 9;
-constexpr int kNotifyStream = 1 << 10;
-constexpr int kNotifyKeyMiss = 1 << 11;
-constexpr int kNotifyModule = 1 << 13;
-constexpr int kNotifyNew = 1 << 14;
-constexpr int kNotifyAll = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet | kNotifyHash |
-                           kNotifyZset | kNotifyExpired | kNotifyEvicted | kNotifyStream |
-                           kNotifyModule;
-
-int NotifyFlagsFromString(std::string_view s) {
-  int flags = 0;
-  for (char c : s) {
-    switch (c) {
-      case 'A':
-        flags |= kNotifyAll;
-        break;
-      case 'g':
-        flags |= kNotifyGeneric;
-        break;
-      case '$':
-        flags |= kNotifyString;
-        break;
-      case 'l':
-        flags |= kNotifyList;
-        break;
-      case 's':
-        flags |= kNotifySet;
-        break;
-      case 'h':
-        flags |= kNotifyHash;
-        break;
-      case 'z':
-        flags |= kNotifyZset;
-        break;
-      case 'x':
-        flags |= kNotifyExpired;
-        break;
-      case 'e':
-        flags |= kNotifyEvicted;
-        break;
-      case 'K':
-        flags |= kNotifyKeyspace;
-        break;
-      case 'E':
-        flags |= kNotifyKeyevent;
-        break;
-      case 't':
-        flags |= kNotifyStream;
-        break;
-      case 'm':
-        flags |= kNotifyKeyMiss;
-        break;
-      case 'd':
-        flags |= kNotifyModule;
-        break;
-      case 'n':
-        flags |= kNotifyNew;
-        break;
-      default:
-        return -1;
-    }
-  }
-  return flags;
-}
-
-std::string NotifyFlagsToString(int flags) {
-  std::string s;
-  if ((flags & kNotifyAll) == kNotifyAll) {
-    s += 'A';
-  } else {
-    if (flags & kNotifyGeneric) s += 'g';
-    if (flags & kNotifyString) s += '$';
-    if (flags & kNotifyList) s += 'l';
-    if (flags & kNotifySet) s += 's';
-    if (flags & kNotifyHash) s += 'h';
-    if (flags & kNotifyZset) s += 'z';
-    if (flags & kNotifyExpired) s += 'x';
-    if (flags & kNotifyEvicted) s += 'e';
-    if (flags & kNotifyStream) s += 't';
-    if (flags & kNotifyModule) s += 'd';
-    if (flags & kNotifyNew) s += 'n';
-  }
-  if (flags & kNotifyKeyspace) s += 'K';
-  if (flags & kNotifyKeyevent) s += 'E';
-  if (flags & kNotifyKeyMiss) s += 'm';
-  return s;
 }
 
 // Enum value for the given words; nullopt-like INT64_MIN when a word is unknown.
@@ -819,6 +680,89 @@ struct RewriteState {
 };
 
 }  // namespace
+
+constexpr int kNotifyAll = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet | kNotifyHash |
+                           kNotifyZset | kNotifyExpired | kNotifyEvicted | kNotifyStream |
+                           kNotifyModule;
+
+int NotifyFlagsFromString(std::string_view s) {
+  int flags = 0;
+  for (char c : s) {
+    switch (c) {
+      case 'A':
+        flags |= kNotifyAll;
+        break;
+      case 'g':
+        flags |= kNotifyGeneric;
+        break;
+      case '$':
+        flags |= kNotifyString;
+        break;
+      case 'l':
+        flags |= kNotifyList;
+        break;
+      case 's':
+        flags |= kNotifySet;
+        break;
+      case 'h':
+        flags |= kNotifyHash;
+        break;
+      case 'z':
+        flags |= kNotifyZset;
+        break;
+      case 'x':
+        flags |= kNotifyExpired;
+        break;
+      case 'e':
+        flags |= kNotifyEvicted;
+        break;
+      case 'K':
+        flags |= kNotifyKeyspace;
+        break;
+      case 'E':
+        flags |= kNotifyKeyevent;
+        break;
+      case 't':
+        flags |= kNotifyStream;
+        break;
+      case 'm':
+        flags |= kNotifyKeyMiss;
+        break;
+      case 'd':
+        flags |= kNotifyModule;
+        break;
+      case 'n':
+        flags |= kNotifyNew;
+        break;
+      default:
+        return -1;
+    }
+  }
+  return flags;
+}
+
+std::string NotifyFlagsToString(int flags) {
+  std::string s;
+  if ((flags & kNotifyAll) == kNotifyAll) {
+    s += 'A';
+  } else {
+    if (flags & kNotifyGeneric) s += 'g';
+    if (flags & kNotifyString) s += '$';
+    if (flags & kNotifyList) s += 'l';
+    if (flags & kNotifySet) s += 's';
+    if (flags & kNotifyHash) s += 'h';
+    if (flags & kNotifyZset) s += 'z';
+    if (flags & kNotifyExpired) s += 'x';
+    if (flags & kNotifyEvicted) s += 'e';
+    if (flags & kNotifyStream) s += 't';
+    if (flags & kNotifyModule) s += 'd';
+    if (flags & kNotifyNew) s += 'n';
+  }
+  if (flags & kNotifyKeyspace) s += 'K';
+  if (flags & kNotifyKeyevent) s += 'E';
+  if (flags & kNotifyKeyMiss) s += 'm';
+  return s;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Config::Impl
@@ -1190,9 +1134,9 @@ int Config::Impl::Apply(size_t i, const std::vector<std::string>& args, std::str
     }
     case Kind::kString: {
       // Stored as a C string: anything after a NUL byte is lost, as in Redis.
-      std::string a = args.empty()  ? std::string()
-                      : o.binary    ? args[0]
-                                    : std::string(args[0].c_str());
+      std::string a = args.empty() ? std::string()
+                      : o.binary   ? args[0]
+                                   : std::string(args[0].c_str());
       if (!CheckString(o.check, a, err)) return 0;
       if (GetStr(i) != a) {
         SetStr(i, std::move(a));

@@ -17,6 +17,30 @@
 
 namespace ember {
 
+// Keyspace notification classes (notify-keyspace-events letters).
+enum NotifyType : int {
+  kNotifyKeyspace = 1 << 0,  // K
+  kNotifyKeyevent = 1 << 1,  // E
+  kNotifyGeneric = 1 << 2,   // g
+  kNotifyString = 1 << 3,    // $
+  kNotifyList = 1 << 4,      // l
+  kNotifySet = 1 << 5,       // s
+  kNotifyHash = 1 << 6,      // h
+  kNotifyZset = 1 << 7,      // z
+  kNotifyExpired = 1 << 8,   // x
+  kNotifyEvicted = 1 << 9,   // e
+  kNotifyStream = 1 << 10,   // t
+  kNotifyKeyMiss = 1 << 11,  // m
+  kNotifyLoaded = 1 << 12,   // module only
+  kNotifyModule = 1 << 13,   // d
+  kNotifyNew = 1 << 14,      // n
+};
+
+// notify-keyspace-events: the classes a string of letters enables (-1 for an unknown letter),
+// and the canonical string for a set of classes ("A" for all the type classes at once).
+int NotifyFlagsFromString(std::string_view s);
+std::string NotifyFlagsToString(int flags);
+
 struct ClientBufferLimit {
   int64_t hard = 0;  // bytes, 0 = none
   int64_t soft = 0;
@@ -73,7 +97,7 @@ class Config {
   int64_t active_expire_effort = 1;
   bool activerehashing = true;
   std::string notify_keyspace_events;  // as given, e.g. "KEA" (CONFIG GET shows "AKE")
-  int64_t enable_debug_command = 0;  // 0 no, 1 yes, 2 local
+  int64_t enable_debug_command = 0;    // 0 no, 1 yes, 2 local
   int64_t enable_protected_configs = 0;
   int64_t enable_module_command = 0;
   bool always_show_logo = false;

@@ -10,9 +10,6 @@
 
 namespace ember {
 
-// Per-command latency histograms (INFO latencystats), in server_family.cc.
-void RecordCommandLatency(Server& s, const Command& cmd, int64_t duration_us);
-
 namespace {
 
 constexpr size_t kSlowlogMaxArgc = 32;
@@ -28,31 +25,6 @@ std::string UnknownCommandError(CmdArgs args) {
   }
   std::string_view name = args[0].substr(0, 128);
   return fmt::format("unknown command '{}', with args beginning with: {}", name, list);
-}
-
-// Quotes like Redis's sdscatrepr (MONITOR lines).
-void AppendRepr(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '\\': out->append("\\\\"); break;
-      case '"': out->append("\\\""); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\a': out->append("\\a"); break;
-      case '\b': out->append("\\b"); break;
-      default:
-        if (isprint(ch)) {
-          out->push_back(char(ch));
-        } else {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\x%02x", ch);
-          out->append(buf);
-        }
-    }
-  }
-  out->push_back('"');
 }
 
 void CountError(void* ctx, std::string_view code) {
@@ -253,8 +225,8 @@ void Server::CountUnblockedCall(Client& c, const std::vector<std::string>& argv,
   cmd->calls++;
   if (failed) cmd->failed_calls++;
   stats_.commands_processed++;
-  RecordCommandLatency(*this, *cmd, 0);
-  c.last_cmd = cmd->fullname;
+  if (config_.latency_tracking) cmd->RecordLatency(0);
+  c.last_cmd = cmd;
 }
 
 void Server::Call(Client& c, Command* cmd, CmdArgs args) {
@@ -310,14 +282,14 @@ void Server::Call(Client& c, Command* cmd, CmdArgs args) {
   if (!blocked) {
     cmd->calls++;
     cmd->usec += uint64_t(duration);
-    RecordCommandLatency(*this, *cmd, duration);
+    if (config_.latency_tracking) cmd->RecordLatency(duration);
     // A command failed if it replied an error itself; errors of the commands it ran (EXEC's
     // queue) count for those commands only.
     if (errors > nested_errors_ - nested_before) cmd->failed_calls++;
     stats_.commands_processed++;
   }
   if (nested) nested_errors_ += errors;
-  c.last_cmd = cmd->fullname;
+  c.last_cmd = cmd;
 
   if (!cmd->has(kCmdSkipSlowlog) && config_.slowlog_log_slower_than >= 0 &&
       duration >= config_.slowlog_log_slower_than) {

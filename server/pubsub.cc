@@ -144,65 +144,6 @@ void WriteMessage(Server& s, Client& c, std::string_view kind, const std::string
   s.MarkPendingWrite(&c);
 }
 
-int ParseNotifyFlags(std::string_view config) {
-  constexpr int kAll = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet | kNotifyHash |
-                       kNotifyZset | kNotifyExpired | kNotifyEvicted | kNotifyStream |
-                       kNotifyModule;
-  int flags = 0;
-  for (char ch : config) {
-    switch (ch) {
-      case 'A':
-        flags |= kAll;
-        break;
-      case 'g':
-        flags |= kNotifyGeneric;
-        break;
-      case '$':
-        flags |= kNotifyString;
-        break;
-      case 'l':
-        flags |= kNotifyList;
-        break;
-      case 's':
-        flags |= kNotifySet;
-        break;
-      case 'h':
-        flags |= kNotifyHash;
-        break;
-      case 'z':
-        flags |= kNotifyZset;
-        break;
-      case 'x':
-        flags |= kNotifyExpired;
-        break;
-      case 'e':
-        flags |= kNotifyEvicted;
-        break;
-      case 'K':
-        flags |= kNotifyKeyspace;
-        break;
-      case 'E':
-        flags |= kNotifyKeyevent;
-        break;
-      case 't':
-        flags |= kNotifyStream;
-        break;
-      case 'm':
-        flags |= kNotifyKeyMiss;
-        break;
-      case 'd':
-        flags |= kNotifyModule;
-        break;
-      case 'n':
-        flags |= kNotifyNew;
-        break;
-      default:
-        return 0;  // CONFIG SET refuses such strings; be safe anyway
-    }
-  }
-  return flags;
-}
-
 }  // namespace
 
 size_t PubsubClientCount(const Client& c, SubKind kind) {
@@ -360,7 +301,7 @@ void PubsubNotifyKeyspaceEvent(Server& s, int type, std::string_view event, std:
   const std::string& config = s.config().notify_keyspace_events;
   if (!st->notify_parsed || st->notify_config != config) {
     st->notify_config = config;
-    st->notify_flags = ParseNotifyFlags(config);
+    st->notify_flags = std::max(0, NotifyFlagsFromString(config));  // CONFIG SET validated it
     st->notify_parsed = true;
   }
   int flags = st->notify_flags;

@@ -482,12 +482,14 @@ void Server::MarkPendingWrite(Client* c) {
 }
 
 void Server::FlushPendingWrites() {
-  std::vector<Client*> batch;
-  batch.swap(pending_writes_);
-  for (Client* c : batch) {
+  // A flush can mark more clients (a replica's ACK releasing WAIT): they go in the next round.
+  // The two vectors trade places so neither gives up its capacity.
+  flushing_.swap(pending_writes_);
+  for (Client* c : flushing_) {
     if (c->has(kClientCloseAsap)) continue;
     c->Flush();
   }
+  flushing_.clear();
 }
 
 void Server::OnBeforeSleep(uv_prepare_t* p) noexcept {

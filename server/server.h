@@ -26,25 +26,6 @@ namespace ember {
 
 class Acl;
 
-// Keyspace notification classes (notify-keyspace-events letters).
-enum NotifyType : int {
-  kNotifyKeyspace = 1 << 0,  // K
-  kNotifyKeyevent = 1 << 1,  // E
-  kNotifyGeneric = 1 << 2,   // g
-  kNotifyString = 1 << 3,    // $
-  kNotifyList = 1 << 4,      // l
-  kNotifySet = 1 << 5,       // s
-  kNotifyHash = 1 << 6,      // h
-  kNotifyZset = 1 << 7,      // z
-  kNotifyExpired = 1 << 8,   // x
-  kNotifyEvicted = 1 << 9,   // e
-  kNotifyStream = 1 << 10,   // t
-  kNotifyKeyMiss = 1 << 11,  // m
-  kNotifyLoaded = 1 << 12,   // module only
-  kNotifyModule = 1 << 13,   // d
-  kNotifyNew = 1 << 14,      // n
-};
-
 struct SlowlogEntry {
   uint64_t id;
   int64_t time_s;
@@ -71,8 +52,8 @@ struct Stats {
   uint64_t expired_stale_perc = 0;
   uint64_t expired_time_cap_reached = 0;
   uint64_t evicted_keys = 0;
-  uint64_t total_forks = 0;       // RDB saves and AOF rewrites in a child
-  int64_t latest_fork_usec = 0;   // how long the last fork() call took
+  uint64_t total_forks = 0;      // RDB saves and AOF rewrites in a child
+  int64_t latest_fork_usec = 0;  // how long the last fork() call took
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t net_input_bytes = 0;
@@ -296,6 +277,7 @@ class Server {
   std::unique_ptr<Acl> acl_;
   std::map<uint64_t, Client*> clients_;
   std::vector<Client*> pending_writes_;
+  std::vector<Client*> flushing_;  // the batch FlushPendingWrites is writing
   std::vector<Client*> closing_;
   uint64_t next_client_id_ = 1;
   Client* current_client_ = nullptr;
@@ -342,8 +324,7 @@ inline constexpr std::string_view kInvalidExpire = "invalid expire time in '%s' 
 }  // namespace err
 
 // Argument helpers shared by the families. Each replies with Redis's error and returns false.
-bool ParseInt64Arg(Client& c, std::string_view s, int64_t* v,
-                   std::string_view msg = err::kNotInt);
+bool ParseInt64Arg(Client& c, std::string_view s, int64_t* v, std::string_view msg = err::kNotInt);
 bool ParseDoubleArg(Client& c, std::string_view s, double* v);
 // "wrong number of arguments for '<cmd>' command"
 void ReplyWrongArity(Client& c);

@@ -16,8 +16,8 @@ std::atomic<size_t> peak{0};
 
 inline void Count(void* p) {
   if (!p) return;
-  size_t now = used.fetch_add(malloc_usable_size(p), std::memory_order_relaxed) +
-               malloc_usable_size(p);
+  size_t size = malloc_usable_size(p);
+  size_t now = used.fetch_add(size, std::memory_order_relaxed) + size;
   if (now > peak.load(std::memory_order_relaxed)) peak.store(now, std::memory_order_relaxed);
 }
 inline void Uncount(void* p) {

@@ -368,6 +368,51 @@ bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase) {
   return p == m;
 }
 
+void AppendRepr(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\a':
+        out->append("\\a");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      default:
+        if (ch >= 0x20 && ch < 0x7f) {
+          out->push_back(char(ch));
+        } else {
+          static constexpr char kHex[] = "0123456789abcdef";
+          const char esc[4] = {'\\', 'x', kHex[ch >> 4], kHex[ch & 15]};
+          out->append(esc, 4);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+std::string Repr(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  AppendRepr(&out, s);
+  return out;
+}
+
 // Like Redis, the line is read as a C string: a raw NUL byte ends it. Escapes are decoded only
 // inside double quotes; inside single quotes only \' is special. Quotes may also open in the
 // middle of an unquoted token (a"b c" is the single argument `ab c`).

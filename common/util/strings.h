@@ -40,6 +40,12 @@ bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = fal
 // closing quote not followed by a space.
 bool SplitArgs(std::string_view line, std::vector<std::string>* out);
 
+// Redis's sdscatrepr, the inverse of SplitArgs: `s` in double quotes with \\ \" \n \r \t \a
+// \b escapes and \xHH for other unprintable bytes (MONITOR lines, CONFIG REWRITE values,
+// AOF manifest names).
+void AppendRepr(std::string* out, std::string_view s);
+std::string Repr(std::string_view s);
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 void ToLowerInPlace(std::string* s);
 std::string ToLower(std::string_view s);

@@ -162,8 +162,8 @@ void AppendClientInfo(std::string* out, Client& c) {
 
   int64_t now_s = NowMs() / 1000;
   // The command being executed shows as the last one, as in Redis.
-  const std::string& last_cmd =
-      (&c == s.current_client() && c.cmd != nullptr) ? c.cmd->fullname : c.last_cmd;
+  const Command* shown = (&c == s.current_client() && c.cmd != nullptr) ? c.cmd : c.last_cmd;
+  std::string_view last_cmd = shown ? std::string_view(shown->fullname) : "NULL";
 
   fmt::format_to(std::back_inserter(*out),
                  "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} "

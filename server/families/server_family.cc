@@ -66,10 +66,6 @@ bool g_reply_buffer_resizing = true;
 size_t g_startup_memory = 0;
 }  // namespace
 
-// Records one execution of `cmd` for INFO latencystats and LATENCY HISTOGRAM (Redis does it
-// in call(), and for blocked commands when they are served). Defined at the end of the file.
-void RecordCommandLatency(Server& s, const Command& cmd, int64_t duration_us);
-
 // The threshold itself lives in Quicklist (process-wide, as in Redis).
 uint64_t DebugQuicklistPackedThreshold() { return Quicklist::packed_threshold(); }
 bool DebugDisableDenyScripts() { return g_disable_deny_scripts; }
@@ -177,105 +173,6 @@ Instantaneous SampleInstantaneous(Server& s) {
 }
 
 // --------------------------------------------------------------------------------------
-// Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM), with the bucket
-// layout of Redis's HDR histograms: values from 1 ns to 1 s, 2 significant digits, i.e.
-// 256 sub-buckets per power of two and unit resolution below 256 ns. Buckets are kept
-// sparsely (only the ones with samples).
-
-class LatencyHistogram {
- public:
-  static constexpr int64_t kMin = 1, kMax = 1000000000;
-
-  void Record(int64_t ns) {
-    counts_[IndexFor(std::clamp(ns, kMin, kMax))]++;
-    total_++;
-  }
-  uint64_t total() const { return total_; }
-
-  // The value under which `p` percent of the samples fall (the top of its bucket).
-  int64_t ValueAtPercentile(double p) const {
-    double q = p < 100.0 ? p : 100.0;
-    int64_t want = int64_t(q / 100 * double(total_) + 0.5);
-    if (want < 1) want = 1;
-    int64_t value = 0;
-    uint64_t seen = 0;
-    for (auto& [idx, n] : counts_) {
-      seen += n;
-      if (int64_t(seen) >= want) {
-        value = ValueAtIndex(idx);
-        break;
-      }
-    }
-    return p == 0.0 ? Lowest(value) : Highest(value);
-  }
-
-  // The cumulative distribution at power-of-two steps from 1024 ns, as (microseconds,
-  // cumulative count) pairs, each pair only when the count grew since the previous one.
-  template <typename Fn>
-  void ForEachCdfStep(Fn&& fn) const {
-    uint64_t prev = 0;
-    auto it = counts_.begin();
-    uint64_t cum = 0;
-    for (int64_t level = 1024;; level *= 2) {
-      int32_t idx = IndexFor(level);
-      bool last = idx >= kCountsLen;
-      int64_t top = last ? Highest(ValueAtIndex(kCountsLen - 1)) : Highest(level);
-      while (it != counts_.end() && (last || it->first <= idx)) cum += (it++)->second;
-      if (cum > prev) fn(top / 1000, cum);
-      prev = cum;
-      if (last || cum == total_) break;
-    }
-  }
-
- private:
-  static constexpr int kHalfMagnitude = 7;  // sub-bucket half count = 128
-  static constexpr int32_t kHalfCount = 1 << kHalfMagnitude;
-  static constexpr int64_t kMask = (2 * kHalfCount) - 1;
-  static constexpr int32_t kCountsLen = 24 * kHalfCount;  // 23 buckets cover 1 s
-
-  static int32_t BucketOf(int64_t v) {
-    return (64 - __builtin_clzll(uint64_t(v | kMask))) - (kHalfMagnitude + 1);
-  }
-  static int32_t IndexFor(int64_t v) {
-    int32_t b = BucketOf(v);
-    int32_t sub = int32_t(v >> b);
-    return ((b + 1) << kHalfMagnitude) + (sub - kHalfCount);
-  }
-  static int64_t ValueAtIndex(int32_t idx) {
-    int32_t b = (idx >> kHalfMagnitude) - 1;
-    int32_t sub = (idx & (kHalfCount - 1)) + kHalfCount;
-    if (b < 0) {
-      sub -= kHalfCount;
-      b = 0;
-    }
-    return int64_t(sub) << b;
-  }
-  static int64_t Lowest(int64_t v) {
-    int32_t b = BucketOf(v);
-    return (v >> b) << b;
-  }
-  static int64_t Highest(int64_t v) {
-    int32_t b = BucketOf(v);
-    int32_t sub = int32_t(v >> b);
-    int32_t adjusted = sub >= 2 * kHalfCount ? b + 1 : b;
-    return Lowest(v) + (int64_t(1) << adjusted) - 1;
-  }
-
-  std::map<int32_t, uint64_t> counts_;  // bucket index -> samples
-  uint64_t total_ = 0;
-};
-
-// Histograms per command table (one per server), reset when the table is built and by
-// CONFIG RESETSTAT.
-using CommandHistograms = std::map<const Command*, LatencyHistogram>;
-std::map<const CommandTable*, CommandHistograms>& AllHistograms() {
-  static std::map<const CommandTable*, CommandHistograms> all;
-  return all;
-}
-CommandHistograms& Histograms(Server& s) { return AllHistograms()[&s.commands()]; }
-// Set once the dispatcher reports latencies; until then LATENCY HISTOGRAM falls back to call
-// counts with no buckets.
-bool g_latency_recorded = false;
 
 // --------------------------------------------------------------------------------------
 // Memory accounting shared by INFO memory, MEMORY STATS and MEMORY DOCTOR.
@@ -672,15 +569,13 @@ void InfoLatencyStats(Server& s, std::string* out) {
   out->append("# Latencystats\r\n");
   if (!s.config().latency_tracking) return;
   const auto& percentiles = s.config().latency_tracking_info_percentiles;
-  CommandHistograms& hists = Histograms(s);
   s.commands().ForEachIncludingSubs([&](const Command& c) {
-    auto it = hists.find(&c);
-    if (it == hists.end() || it->second.total() == 0) return;
+    if (!c.latency || c.latency->total() == 0) return;
     Appendf(out, "latency_percentiles_usec_{}:", SafeInfoString(c.fullname));
     for (size_t i = 0; i < percentiles.size(); i++) {
       if (i) out->push_back(',');
       Appendf(out, "p{}={:.3f}", PercentileName(percentiles[i]),
-              double(it->second.ValueAtPercentile(percentiles[i])) / 1000.0);
+              double(c.latency->ValueAtPercentile(percentiles[i])) / 1000.0);
     }
     out->append("\r\n");
   });
@@ -769,7 +664,6 @@ void ConfigResetStatCmd(Client& c, CmdArgs) {
   s.stats() = Stats{};
   s.stats().start_time_ms = start;
   s.commands().ResetStats();
-  Histograms(s).clear();
   ResetInstantaneous(s);
   c.reply().Ok();
 }
@@ -1267,27 +1161,15 @@ void LatencyDoctorCmd(Client& c, CmdArgs) {
   c.reply().Verbatim(LatencyDoctorReport(c.server()), "txt");
 }
 
-// A command has data once its histogram has samples. Until the dispatcher reports
-// latencies (RecordCommandLatency), commands with calls report their call count and no
-// buckets.
-bool HasLatencyData(Server& s, const Command& cmd) {
-  if (!g_latency_recorded) return s.config().latency_tracking && cmd.calls > 0;
-  auto& hists = Histograms(s);
-  auto it = hists.find(&cmd);
-  return it != hists.end() && it->second.total() > 0;
-}
+// A command has data once its histogram has samples (Redis creates the histogram on the
+// first call made while latency-tracking is on).
+bool HasLatencyData(const Command& cmd) { return cmd.latency && cmd.latency->total() > 0; }
 
-void ReplyCommandCdf(Server& s, ReplyBuilder& r, const Command& cmd) {
+void ReplyCommandCdf(ReplyBuilder& r, const Command& cmd) {
   r.Bulk(cmd.fullname);
   r.MapHeader(2);
   r.Bulk("calls");
-  if (!g_latency_recorded) {
-    r.Integer(int64_t(cmd.calls));
-    r.Bulk("histogram_usec");
-    r.MapHeader(0);
-    return;
-  }
-  const LatencyHistogram& h = Histograms(s)[&cmd];
+  const LatencyHistogram& h = *cmd.latency;
   r.Integer(int64_t(h.total()));
   r.Bulk("histogram_usec");
   std::vector<std::pair<int64_t, uint64_t>> steps;
@@ -1306,21 +1188,21 @@ void LatencyHistogramCmd(Client& c, CmdArgs args) {
   int64_t n = 0;
   if (args.size() == 2) {
     s.commands().ForEachIncludingSubs([&](const Command& cmd) {
-      if (!HasLatencyData(s, cmd)) return;
-      ReplyCommandCdf(s, r, cmd);
+      if (!HasLatencyData(cmd)) return;
+      ReplyCommandCdf(r, cmd);
       n++;
     });
   } else {
     for (size_t i = 2; i < args.size(); i++) {
       const Command* cmd = s.commands().Find(args[i]);
       if (!cmd) continue;
-      if (HasLatencyData(s, *cmd)) {
-        ReplyCommandCdf(s, r, *cmd);
+      if (HasLatencyData(*cmd)) {
+        ReplyCommandCdf(r, *cmd);
         n++;
       }
       for (auto& [name, sub] : cmd->subcommands) {
-        if (!HasLatencyData(s, *sub)) continue;
-        ReplyCommandCdf(s, r, *sub);
+        if (!HasLatencyData(*sub)) continue;
+        ReplyCommandCdf(r, *sub);
         n++;
       }
     }
@@ -2295,15 +2177,9 @@ void TimeCmd(Client& c, CmdArgs) {
   c.reply().Bulk(std::to_string(us % 1000000));
 }
 
-void RecordCommandLatency(Server& s, const Command& cmd, int64_t duration_us) {
-  if (!s.config().latency_tracking) return;
-  g_latency_recorded = true;
-  Histograms(s)[&cmd].Record(duration_us * 1000);
-}
 
 void RegisterServerFamily(CommandTable* t) {
   g_startup_memory = UsedMemory();
-  AllHistograms().erase(t);  // a new table (possibly at a reused address)
 
   t->Register("info", InfoCmd);
   t->Register("time", TimeCmd);

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Throughput and p99 latency of ember-server against Debian's redis-server in one run:
 # the same redis-benchmark commands against both, alternating, several rounds; prints the
-# median requests/s of each and the ratio (ember / redis; >= 1.0 means Ember is faster).
+# median requests/s of each and the ratio (ember / redis; >= 1.0 means Ember is faster), the
+# median p99 latencies, and the server CPU (user + system) each spent per request. At -P 1
+# on a small machine redis-benchmark itself saturates a core, so requests/s there measures
+# the client as much as the server; CPU per request is the server's own cost.
 #   tests/bench/throughput.sh [rounds] [requests] [core|types]
 #     core:  SET/GET/INCR/MSET at -P 16, SET/GET at -P 1 (the server-core figures)
 #     types: list, set, hash and sorted-set commands at -P 16
@@ -30,22 +33,30 @@ else
     "GET -P1|-t get -P 1"
   )
 fi
-run() {  # port args -> "rps p99"
-  redis-benchmark -p "$1" -c 50 -n "$requests" -r 100000 -d 32 --csv $2 2>/dev/null |
-    tail -1 | tr -d '"' | awk -F, '{print $2, $7}'
+# On-CPU time of the server's main thread (user + system, ns; the event loop runs there).
+cpu_ns() { awk '{print $1}' "/proc/$1/schedstat"; }
+run() {  # pid port args -> "rps p99 cpu_us_per_request"
+  local t0 t1 out
+  t0=$(cpu_ns "$1")
+  out=$(redis-benchmark -p "$2" -c 50 -n "$requests" -r 100000 -d 32 --csv $3 2>/dev/null |
+    tail -1 | tr -d '"' | awk -F, '{print $2, $7}')
+  t1=$(cpu_ns "$1")
+  echo "$out $(echo "($t1 - $t0) / 1000 / $requests" | bc -l)"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-printf '%-12s %12s %12s %7s %10s %10s\n' test redis_rps ember_rps ratio redis_p99 ember_p99
+printf '%-12s %11s %11s %6s %9s %9s %9s %9s\n' test redis_rps ember_rps ratio redis_p99 \
+  ember_p99 redis_cpu ember_cpu
 for c in "${cases[@]}"; do
   name=${c%%|*}; args=${c#*|}
-  rr=(); er=(); rp=(); ep=()
+  rr=(); er=(); rp=(); ep=(); rc=(); ec=()
   for _ in $(seq 1 "$rounds"); do
-    read -r a b < <(run "$rport" "$args"); rr+=("$a"); rp+=("$b")
-    read -r a b < <(run "$eport" "$args"); er+=("$a"); ep+=("$b")
+    read -r a b u < <(run "$rpid" "$rport" "$args"); rr+=("$a"); rp+=("$b"); rc+=("$u")
+    read -r a b u < <(run "$epid" "$eport" "$args"); er+=("$a"); ep+=("$b"); ec+=("$u")
   done
   r=$(printf '%s\n' "${rr[@]}" | median); e=$(printf '%s\n' "${er[@]}" | median)
   r99=$(printf '%s\n' "${rp[@]}" | median); e99=$(printf '%s\n' "${ep[@]}" | median)
-  printf '%-12s %12.0f %12.0f %7.2f %10s %10s\n' "$name" "$r" "$e" "$(echo "$e / $r" | bc -l)" \
-    "$r99" "$e99"
+  rcpu=$(printf '%s\n' "${rc[@]}" | median); ecpu=$(printf '%s\n' "${ec[@]}" | median)
+  printf '%-12s %11.0f %11.0f %6.2f %9s %9s %8.2fus %8.2fus\n' "$name" "$r" "$e" \
+    "$(echo "$e / $r" | bc -l)" "$r99" "$e99" "$rcpu" "$ecpu"
 done

@@ -10,9 +10,6 @@
 
 namespace ember {
 
-// server_family.cc: the dispatcher's hook for per-command latency histograms.
-void RecordCommandLatency(Server& s, const Command& cmd, int64_t duration_us);
-
 namespace {
 
 using test::Harness;
@@ -345,15 +342,13 @@ TEST_CASE("LATENCY and MEMORY") {
   CHECK(!h.Run({"MEMORY", "DOCTOR"}).str.empty());
 }
 
-// Runs after the LATENCY HISTOGRAM checks above: once latencies are reported, histograms
-// replace the call-count fallback for the whole process.
 TEST_CASE("latency histograms: INFO latencystats and LATENCY HISTOGRAM") {
   Harness h;
-  const Command* set = h.server().commands().Find("set");
+  Command* set = h.server().commands().Find("set");
   REQUIRE(set != nullptr);
   CHECK(h.Run({"INFO", "latencystats"}).str == "# Latencystats\r\n");
-  RecordCommandLatency(h.server(), *set, 42);
-  RecordCommandLatency(h.server(), *set, 3);
+  set->RecordLatency(42);
+  set->RecordLatency(3);
   // The values Redis's HDR histogram gives for 3 us and 42 us samples.
   std::string info = h.Run({"INFO", "latencystats"}).str;
   CHECK(InfoField(info, "latency_percentiles_usec_set") == "p50=3.007,p99=42.239,p99.9=42.239");

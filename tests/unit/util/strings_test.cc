@@ -466,3 +466,17 @@ TEST_CASE("BytesToHuman") {
 
 }  // namespace
 }  // namespace ember
+
+TEST_CASE("Repr quotes as sdscatrepr and SplitArgs reads it back") {
+  using ember::Repr;
+  CHECK(Repr("plain") == "\"plain\"");
+  CHECK(Repr("a b\"c\\") == "\"a b\\\"c\\\\\"");
+  CHECK(Repr(std::string_view("\n\r\t\a\b\x01\x7f\xff", 8)) ==
+        "\"\\n\\r\\t\\a\\b\\x01\\x7f\\xff\"");
+  std::string raw("x \"y\"\n\0z\xfe", 9);
+  std::vector<std::string> parts;
+  REQUIRE(ember::SplitArgs(Repr(raw) + " " + Repr(""), &parts));
+  REQUIRE(parts.size() == 2);
+  CHECK(parts[0] == raw);
+  CHECK(parts[1].empty());
+}
