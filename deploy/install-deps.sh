@@ -6,8 +6,8 @@ pkgs=(build-essential cmake pkg-config libuv1-dev nlohmann-json3-dev libspdlog-d
       libcxxopts-dev doctest-dev libssl-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 if [ "${1:-}" = "--test" ]; then
   # redis-tools: redis-cli and redis-benchmark for integration tests; clang and its runtime
-  # for the libFuzzer targets.
-  pkgs+=(redis-tools redis-server clang libclang-rt-14-dev)
+  # for the libFuzzer targets; clang-format for the format check.
+  pkgs+=(redis-tools redis-server clang libclang-rt-14-dev clang-format)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -37,31 +37,50 @@ inline constexpr size_t kEmbstrMaxLen = 44;
 
 inline std::string_view TypeName(ObjType t) {
   switch (t) {
-    case ObjType::kString: return "string";
-    case ObjType::kList: return "list";
-    case ObjType::kSet: return "set";
-    case ObjType::kZSet: return "zset";
-    case ObjType::kHash: return "hash";
-    case ObjType::kModule: return "module";
-    case ObjType::kStream: return "stream";
+    case ObjType::kString:
+      return "string";
+    case ObjType::kList:
+      return "list";
+    case ObjType::kSet:
+      return "set";
+    case ObjType::kZSet:
+      return "zset";
+    case ObjType::kHash:
+      return "hash";
+    case ObjType::kModule:
+      return "module";
+    case ObjType::kStream:
+      return "stream";
   }
   return "none";
 }
 
 inline std::string_view EncodingName(Encoding e) {
   switch (e) {
-    case Encoding::kRaw: return "raw";
-    case Encoding::kInt: return "int";
-    case Encoding::kHashtable: return "hashtable";
-    case Encoding::kZipmap: return "zipmap";
-    case Encoding::kLinkedList: return "linkedlist";
-    case Encoding::kZiplist: return "ziplist";
-    case Encoding::kIntset: return "intset";
-    case Encoding::kSkiplist: return "skiplist";
-    case Encoding::kEmbstr: return "embstr";
-    case Encoding::kQuicklist: return "quicklist";
-    case Encoding::kStream: return "stream";
-    case Encoding::kListpack: return "listpack";
+    case Encoding::kRaw:
+      return "raw";
+    case Encoding::kInt:
+      return "int";
+    case Encoding::kHashtable:
+      return "hashtable";
+    case Encoding::kZipmap:
+      return "zipmap";
+    case Encoding::kLinkedList:
+      return "linkedlist";
+    case Encoding::kZiplist:
+      return "ziplist";
+    case Encoding::kIntset:
+      return "intset";
+    case Encoding::kSkiplist:
+      return "skiplist";
+    case Encoding::kEmbstr:
+      return "embstr";
+    case Encoding::kQuicklist:
+      return "quicklist";
+    case Encoding::kStream:
+      return "stream";
+    case Encoding::kListpack:
+      return "listpack";
   }
   return "unknown";
 }

@@ -26,8 +26,8 @@ inline constexpr char kPush = '>';
 
 // Limits Redis enforces on requests.
 inline constexpr size_t kInlineMaxSize = 64 * 1024;      // inline line, or a count line
-inline constexpr size_t kIoBufLen = 16 * 1024;          // usual read size
-inline constexpr size_t kBigArgSize = 32 * 1024;        // bulk read straight into its own buffer
+inline constexpr size_t kIoBufLen = 16 * 1024;           // usual read size
+inline constexpr size_t kBigArgSize = 32 * 1024;         // bulk read straight into its own buffer
 inline constexpr int64_t kMaxMultibulkLen = 2147483647;  // INT_MAX
 inline constexpr int64_t kUnauthMaxMultibulkLen = 10;
 inline constexpr int64_t kUnauthMaxBulkLen = 16384;

@@ -3,8 +3,8 @@
 #include "server/blocking.h"
 
 #include <cmath>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <list>
 #include <map>
 #include <memory>
@@ -42,7 +42,7 @@ struct BlockingKeys::Impl {
   struct Blocked {
     Client* client;
     int db;
-    std::vector<std::string> argv;  // the command, for re-execution
+    std::vector<std::string> argv;                                 // the command, for re-execution
     std::vector<std::pair<std::string, WaitList::iterator>> keys;  // wait key -> position
     int64_t timeout_ms;                                            // absolute, 0 = none
     std::multimap<int64_t, uint64_t>::iterator timeout_it;
@@ -50,11 +50,11 @@ struct BlockingKeys::Impl {
   };
 
   Server* server;
-  std::unordered_map<uint64_t, Blocked> blocked;         // by client id
-  std::unordered_map<std::string, WaitList> waiters;     // wait key -> clients, FIFO
-  std::multimap<int64_t, uint64_t> timeouts;             // deadline -> client id
-  std::vector<std::pair<int, std::string>> ready;        // signaled keys, in order
-  std::unordered_set<std::string> ready_set;             // wait keys already queued
+  std::unordered_map<uint64_t, Blocked> blocked;      // by client id
+  std::unordered_map<std::string, WaitList> waiters;  // wait key -> clients, FIFO
+  std::multimap<int64_t, uint64_t> timeouts;          // deadline -> client id
+  std::vector<std::pair<int, std::string>> ready;     // signaled keys, in order
+  std::unordered_set<std::string> ready_set;          // wait keys already queued
   std::vector<uint64_t> reprocess;  // unblocked clients whose pending input must run
 
   // Re-execution state.
@@ -169,8 +169,8 @@ BlockingKeys::~BlockingKeys() {
   delete impl_;
 }
 
-void BlockingKeys::Block(Client& c, const std::vector<std::string_view>& keys,
-                         int64_t timeout_ms, TimeoutReply on_timeout) {
+void BlockingKeys::Block(Client& c, const std::vector<std::string_view>& keys, int64_t timeout_ms,
+                         TimeoutReply on_timeout) {
   Impl& im = *impl_;
   if (im.reexecuting && im.reexec_client == &c) {
     // Still nothing to serve: keep the place in line and the original deadline.

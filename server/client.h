@@ -139,7 +139,7 @@ class Client : public Connection::Owner {
   int64_t ctime_ms = 0;
   int64_t last_interaction_ms = 0;
   const Command* last_cmd = nullptr;  // CLIENT LIST cmd= ("NULL" before the first)
-  const Command* cmd = nullptr;  // command being executed
+  const Command* cmd = nullptr;       // command being executed
   int64_t soft_limit_since_ms = 0;
   uint64_t obuf_peak = 0;
   std::vector<std::string_view> argv;  // request being executed

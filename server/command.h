@@ -120,9 +120,7 @@ class CommandTable {
   };
   struct NoCaseEq {
     using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const {
-      return EqualsIgnoreCase(a, b);
-    }
+    bool operator()(std::string_view a, std::string_view b) const { return EqualsIgnoreCase(a, b); }
   };
   std::map<std::string, std::unique_ptr<Command>> cmds_;
   std::unordered_map<std::string, Command*, NoCaseHash, NoCaseEq> index_;

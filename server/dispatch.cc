@@ -57,8 +57,8 @@ void Server::FeedMonitors(Client& c, int dbid) {
   line += "]";
   for (size_t i = 0; i < c.argv.size(); i++) {
     line.push_back(' ');
-    bool redacted = std::find(c.redacted_args.begin(), c.redacted_args.end(), int(i)) !=
-                    c.redacted_args.end();
+    bool redacted =
+        std::find(c.redacted_args.begin(), c.redacted_args.end(), int(i)) != c.redacted_args.end();
     AppendRepr(&line, redacted ? std::string_view("(redacted)") : c.argv[i]);
   }
   line += "\r\n";
@@ -133,9 +133,9 @@ void Server::Dispatch(Client& c) {
     if (!denied.empty()) return reject(denied);
   }
   if (c.has(kClientPubsub) && c.resp < 3) {
-    static const std::string_view allowed[] = {"ping", "subscribe", "ssubscribe", "unsubscribe",
-                                               "sunsubscribe", "psubscribe", "punsubscribe",
-                                               "quit", "reset"};
+    static const std::string_view allowed[] = {"ping",         "subscribe",    "ssubscribe",
+                                               "unsubscribe",  "sunsubscribe", "psubscribe",
+                                               "punsubscribe", "quit",         "reset"};
     std::string_view base = cmd->parent ? cmd->parent->name : cmd->name;
     bool ok = false;
     for (auto a : allowed) ok = ok || base == a;
@@ -153,9 +153,9 @@ void Server::Dispatch(Client& c) {
     bool out_of_memory = Evict() == EvictResult::kFail;
     // Queuing in MULTI takes memory too; DISCARD, EXEC, QUIT and RESET always pass.
     std::string_view base = cmd->parent ? cmd->parent->name : cmd->name;
-    bool reject_oom = cmd->has(kCmdDenyOom) ||
-                      (c.has(kClientMulti) && base != "exec" && base != "discard" &&
-                       base != "quit" && base != "reset");
+    bool reject_oom =
+        cmd->has(kCmdDenyOom) || (c.has(kClientMulti) && base != "exec" && base != "discard" &&
+                                  base != "quit" && base != "reset");
     if (out_of_memory && reject_oom) {
       return reject("-OOM command not allowed when used memory > 'maxmemory'.");
     }

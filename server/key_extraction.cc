@@ -18,8 +18,8 @@ namespace ember {
 namespace {
 
 constexpr std::string_view kKeyFlagNames[] = {
-    "RO", "RW", "OW", "RM", "access", "update", "insert", "delete", "not_key", "incomplete",
-    "variable_flags",
+    "RO",     "RW",     "OW",      "RM",         "access",         "update",
+    "insert", "delete", "not_key", "incomplete", "variable_flags",
 };
 
 uint32_t ParseKeyFlag(std::string_view name) {
@@ -37,12 +37,12 @@ enum class FindKeys { kUnknown, kRange, kKeynum };
 struct KeySpec {
   uint32_t flags = 0;
   BeginSearch bs = BeginSearch::kUnknown;
-  int index = 0;  // kIndex
+  int index = 0;        // kIndex
   std::string keyword;  // kKeyword
   int startfrom = 0;    // kKeyword
   FindKeys fk = FindKeys::kUnknown;
-  int lastkey = 0, keystep = 0, limit = 0;    // kRange (keystep shared with kKeynum)
-  int keynumidx = 0, firstkey = 0;             // kKeynum
+  int lastkey = 0, keystep = 0, limit = 0;  // kRange (keystep shared with kKeynum)
+  int keynumidx = 0, firstkey = 0;          // kKeynum
 };
 
 // The command-specific key finders Redis registers as getkeys_proc in 7.0.15.
@@ -175,7 +175,8 @@ const CommandKeyInfo* InfoFor(const CommandSpec* spec) {
 // ---- key specs (Redis's getKeysUsingKeySpecs without GET_KEYSPEC_* search flags) ----
 
 // False when a spec is invalid or incomplete: the caller then falls back.
-bool KeysFromSpecs(const std::vector<KeySpec>& specs, CmdArgs args, std::vector<KeyReference>* out) {
+bool KeysFromSpecs(const std::vector<KeySpec>& specs, CmdArgs args,
+                   std::vector<KeyReference>* out) {
   const int argc = int(args.size());
   out->clear();
   for (const KeySpec& spec : specs) {
@@ -363,8 +364,8 @@ void BitfieldKeys(CmdArgs args, std::vector<KeyReference>* out) {
       break;
     }
   }
-  out->push_back(KeyReference{1, readonly ? uint32_t(kKeyRO | kKeyAccess)
-                                          : uint32_t(kKeyRW | kKeyAccess | kKeyUpdate)});
+  out->push_back(KeyReference{
+      1, readonly ? uint32_t(kKeyRO | kKeyAccess) : uint32_t(kKeyRW | kKeyAccess | kKeyUpdate)});
 }
 
 void FallbackKeys(Fallback f, CmdArgs args, std::vector<KeyReference>* out) {

@@ -404,8 +404,8 @@ Status SaveRdbImpl(Server& s, bool child) {
   if (rename(tmp.c_str(), filename.c_str()) == -1) {
     std::string err = strerror(errno);
     spdlog::warn(
-        "Error moving temp DB file {} on the final destination {} (in server root dir {}): {}",
-        tmp, filename, Cwd(), err);
+        "Error moving temp DB file {} on the final destination {} (in server root dir {}): {}", tmp,
+        filename, Cwd(), err);
     unlink(tmp.c_str());
     return Status::IOError(err);
   }
@@ -687,8 +687,7 @@ bool PrepareForShutdown(Server& s, bool save, bool nosave, bool force) {
         spdlog::warn("Error trying to save the DB. Exit anyway.");
       } else {
         spdlog::warn("Error trying to save the DB, can't exit.");
-        spdlog::warn(
-            "Errors trying to shut down the server. Check the logs for more information.");
+        spdlog::warn("Errors trying to shut down the server. Check the logs for more information.");
         return false;
       }
     }
@@ -826,11 +825,10 @@ void AppendPersistenceInfo(Server& s, std::string* out) {
       "rdb_last_load_keys_expired:{}\r\n"
       "rdb_last_load_keys_loaded:{}\r\n",
       s.loading ? 1 : 0, child ? p.cow_peak : 0, child ? p.cow_bytes : 0,
-      child && p.cow_updated_s ? now - p.cow_updated_s : 0, fork_perc,
-      child ? p.keys_processed : 0, child ? st.current_save_keys_total : 0, s.dirty,
-      child ? 1 : 0, s.lastsave_s, st.last_bgsave_ok ? "ok" : "err", st.last_bgsave_time_s,
-      child ? now - st.child_start_s : -1, st.saves, st.last_cow_size,
-      st.last_load_keys_expired, st.last_load_keys_loaded));
+      child && p.cow_updated_s ? now - p.cow_updated_s : 0, fork_perc, child ? p.keys_processed : 0,
+      child ? st.current_save_keys_total : 0, s.dirty, child ? 1 : 0, s.lastsave_s,
+      st.last_bgsave_ok ? "ok" : "err", st.last_bgsave_time_s, child ? now - st.child_start_s : -1,
+      st.saves, st.last_cow_size, st.last_load_keys_expired, st.last_load_keys_loaded));
   s.aof().AppendInfo(out);
   out->append(LoadingInfo(s));
 }

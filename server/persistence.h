@@ -22,7 +22,7 @@ struct Entry;
 // Per-server RDB state (INFO persistence).
 struct RdbState {
   pid_t child_pid = -1;
-  int64_t child_start_s = 0;       // rdb_save_time_start
+  int64_t child_start_s = 0;  // rdb_save_time_start
   int64_t dirty_before_bgsave = 0;
   int64_t last_bgsave_try_s = 0;
   int64_t last_bgsave_time_s = -1;  // duration of the last background save
@@ -33,7 +33,7 @@ struct RdbState {
   uint64_t last_load_keys_loaded = 0;
   uint64_t last_load_keys_expired = 0;
   uint64_t current_save_keys_total = 0;
-  int child_info_fd = -1;  // read end of the child's report pipe
+  int child_info_fd = -1;          // read end of the child's report pipe
   uint64_t load_error_offset = 0;  // where the last failed load stopped
 };
 RdbState& Rdb(Server& s);

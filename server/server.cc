@@ -11,10 +11,10 @@
 #include "common/util/clock.h"
 #include "common/util/hash.h"
 #include "common/util/memory.h"
-#include "server/evict.h"
-#include "server/families/families.h"
 #include "common/util/strings.h"
 #include "server/acl.h"
+#include "server/evict.h"
+#include "server/families/families.h"
 #include "server/persistence.h"
 #include "server/pubsub.h"
 
@@ -218,14 +218,14 @@ Status Server::ListenTcp(int port, std::vector<uv_stream_t*>* out) {
     unsigned flags = addr.find(':') != std::string::npos ? UV_TCP_IPV6ONLY : 0;
     if (rc == 0) rc = uv_tcp_bind(tcp, reinterpret_cast<sockaddr*>(&ss), flags);
     if (rc == 0) {
-      rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), int(config_.tcp_backlog),
-                     OnNewConnection);
+      rc =
+          uv_listen(reinterpret_cast<uv_stream_t*>(tcp), int(config_.tcp_backlog), OnNewConnection);
     }
     if (rc != 0) {
       CloseTcpListener(reinterpret_cast<uv_stream_t*>(tcp));
       if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) continue;
-      std::string error = fmt::format("Could not create server TCP listening socket {}:{}: {}",
-                                      raw, port, uv_strerror(rc));
+      std::string error = fmt::format("Could not create server TCP listening socket {}:{}: {}", raw,
+                                      port, uv_strerror(rc));
       spdlog::warn("Warning: {}", error);
       close_all(*out);
       return Status::IOError(error);
@@ -406,9 +406,9 @@ void Server::FreeClient(Client* c) {
   PubsubUnsubscribeAll(*c);
   if (blocking_) blocking_->Unblock(*c);
   if (replica_link_) replica_link_->OnMasterFreed(c);
-  waiters_.erase(std::remove_if(waiters_.begin(), waiters_.end(),
-                                [c](const Waiter& w) { return w.c == c; }),
-                 waiters_.end());
+  waiters_.erase(
+      std::remove_if(waiters_.begin(), waiters_.end(), [c](const Waiter& w) { return w.c == c; }),
+      waiters_.end());
   waiters_resumed_.erase(std::remove(waiters_resumed_.begin(), waiters_resumed_.end(), c),
                          waiters_resumed_.end());
   replicas_.erase(std::remove(replicas_.begin(), replicas_.end(), c), replicas_.end());
@@ -713,8 +713,7 @@ void Server::SignalModifiedKey(Db& db, std::string_view key) {
   blocking_->SignalKeyReady(db.id(), key);
 }
 
-void Server::NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key,
-                                 int dbid) {
+void Server::NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key, int dbid) {
   PubsubNotifyKeyspaceEvent(*this, type, event, key, dbid);
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: unit, integration and fuzz (short runs) in a
 # Release build, then unit and integration tests again under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Exits non-zero when any test fails.
+# UndefinedBehaviorSanitizer. Exits non-zero when any test fails, or when a source file
+# differs from what clang-format (.clang-format) makes of it.
 #   tests/run-tests.sh            everything
 #   tests/run-tests.sh --quick    Release build only, no sanitizers, no fuzzing
 set -euo pipefail
@@ -11,6 +12,9 @@ jobs=$(nproc)
 quick=0; [ "${1:-}" = "--quick" ] && quick=1
 
 step() { echo; echo "=== $* ==="; }
+
+step "format check (clang-format)"
+(cd "$root" && git ls-files -z '*.cc' '*.h' | xargs -0 clang-format --dry-run -Werror)
 
 step "release build"
 cmake -S "$root" -B "$root/build/release" -DCMAKE_BUILD_TYPE=Release -DEMBER_WERROR=ON >/dev/null

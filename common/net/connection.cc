@@ -1,9 +1,9 @@
 #include "common/net/connection.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <netdb.h>
 #include <sys/socket.h>
 
 #include <cstring>

@@ -50,8 +50,7 @@ uint32_t Le32(const uint8_t* p) {
 uint16_t Le16(const uint8_t* p) { return uint16_t(p[0] | (p[1] << 8)); }
 
 std::string ModuleTypeName(uint64_t id) {
-  static const char* kCharset =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static const char* kCharset = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string name(9, ' ');
   id >>= 10;
   for (int j = 8; j >= 0; j--) {
@@ -174,11 +173,21 @@ bool WalkZiplist(const uint8_t* zl, size_t size, Fn&& fn) {
       header = 1;
       v.is_int = true;
       switch (enc) {
-        case 0xc0: data_len = 2; break;
-        case 0xd0: data_len = 4; break;
-        case 0xe0: data_len = 8; break;
-        case 0xf0: data_len = 3; break;
-        case 0xfe: data_len = 1; break;
+        case 0xc0:
+          data_len = 2;
+          break;
+        case 0xd0:
+          data_len = 4;
+          break;
+        case 0xe0:
+          data_len = 8;
+          break;
+        case 0xf0:
+          data_len = 3;
+          break;
+        case 0xfe:
+          data_len = 1;
+          break;
         default:
           if (enc >= 0xf1 && enc <= 0xfd) {
             data_len = 0;
@@ -192,8 +201,12 @@ bool WalkZiplist(const uint8_t* zl, size_t size, Fn&& fn) {
     const uint8_t* d = q + header;
     if (v.is_int) {
       switch (enc) {
-        case 0xc0: v.ival = int16_t(Le16(d)); break;
-        case 0xd0: v.ival = int32_t(Le32(d)); break;
+        case 0xc0:
+          v.ival = int16_t(Le16(d));
+          break;
+        case 0xd0:
+          v.ival = int32_t(Le32(d));
+          break;
         case 0xe0: {
           uint64_t x = uint64_t(Le32(d)) | (uint64_t(Le32(d + 4)) << 32);
           v.ival = int64_t(x);
@@ -204,8 +217,11 @@ bool WalkZiplist(const uint8_t* zl, size_t size, Fn&& fn) {
           v.ival = int32_t(x) >> 8;
           break;
         }
-        case 0xfe: v.ival = int8_t(d[0]); break;
-        default: break;
+        case 0xfe:
+          v.ival = int8_t(d[0]);
+          break;
+        default:
+          break;
       }
     } else {
       v.sval = std::string_view(reinterpret_cast<const char*>(d), data_len);
@@ -549,10 +565,17 @@ Status RdbReader::ReadStringDouble(double* d) {
   Status st = ReadByte(&len);
   if (!st.ok()) return st;
   switch (len) {
-    case 255: *d = -HUGE_VAL; return Status::OK();
-    case 254: *d = HUGE_VAL; return Status::OK();
-    case 253: *d = NAN; return Status::OK();
-    default: break;
+    case 255:
+      *d = -HUGE_VAL;
+      return Status::OK();
+    case 254:
+      *d = HUGE_VAL;
+      return Status::OK();
+    case 253:
+      *d = NAN;
+      return Status::OK();
+    default:
+      break;
   }
   char buf[256];
   if (!(st = ReadRaw(buf, len)).ok()) return st;
@@ -633,7 +656,8 @@ Status RdbReader::LoadStream(uint8_t type, std::string_view key, Entry** out) {
   std::string node_key;
   while (nodes--) {
     if (!(st = ReadString(&node_key)).ok()) return st;
-    if (node_key.size() != 16) return Corrupt("Stream node key entry is not the size of a stream ID");
+    if (node_key.size() != 16)
+      return Corrupt("Stream node key entry is not the size of a stream ID");
     BlobGuard lp;
     size_t n;
     if (!(st = ReadBlob(&lp.p, &n)).ok()) return st;
@@ -1020,8 +1044,7 @@ Status RdbReader::ReadHeaderAndVersion() {
   }
   version_ = atoi(buf + 5);
   if (version_ < 1 || version_ > kVersion) {
-    return Status::InvalidArgument("Can't handle RDB format version " +
-                                   std::to_string(version_));
+    return Status::InvalidArgument("Can't handle RDB format version " + std::to_string(version_));
   }
   return Status::OK();
 }
@@ -1112,7 +1135,8 @@ Status RdbReader::Load(RdbVisitor* v) {
       default: {
         std::string key;
         if (!(st = ReadString(&key)).ok()) return st;
-        if (!IsObjectType(type)) return Corrupt("Unknown RDB encoding type " + std::to_string(type));
+        if (!IsObjectType(type))
+          return Corrupt("Unknown RDB encoding type " + std::to_string(type));
         Entry* e = nullptr;
         st = ReadObject(type, key, &e);
         if (st.code() == Status::Code::kNotFound) {
@@ -1136,7 +1160,8 @@ Status RdbReader::Load(RdbVisitor* v) {
     uint64_t got = uint64_t(Le32(x)) | (uint64_t(Le32(x + 4)) << 32);
     if (cfg_.verify_checksum && got != 0 && got != expected) {
       char msg[160];
-      snprintf(msg, sizeof(msg), "Wrong RDB checksum expected: (%llx) but got (%llx). RDB CRC error",
+      snprintf(msg, sizeof(msg),
+               "Wrong RDB checksum expected: (%llx) but got (%llx). RDB CRC error",
                static_cast<unsigned long long>(expected), static_cast<unsigned long long>(got));
       return Corrupt(msg);
     }

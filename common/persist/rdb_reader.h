@@ -120,10 +120,10 @@ class RdbReader {
   size_t buf_len_ = 0;
   size_t pos_ = 0;
   int fd_ = -1;
-  uint64_t file_left_ = 0;    // bytes of the file not yet in the buffer
+  uint64_t file_left_ = 0;  // bytes of the file not yet in the buffer
   std::vector<uint8_t> storage_;
   uint64_t consumed_ = 0;
-  uint64_t crc_ = 0;          // CRC64 of the buffer bytes before crc_pos_ and earlier buffers
+  uint64_t crc_ = 0;  // CRC64 of the buffer bytes before crc_pos_ and earlier buffers
   size_t crc_pos_ = 0;
   int version_ = 0;
 };

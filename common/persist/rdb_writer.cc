@@ -25,9 +25,7 @@ void AppendLe64(std::string* out, uint64_t v) {
   out->append(b, 8);
 }
 
-std::string_view Blob(const uint8_t* p, size_t n) {
-  return {reinterpret_cast<const char*>(p), n};
-}
+std::string_view Blob(const uint8_t* p, size_t n) { return {reinterpret_cast<const char*>(p), n}; }
 
 // ---- Built-in value writers (the value after type byte and key) ---------------------------
 

@@ -30,10 +30,14 @@ ReplyParse ParseLine(const char* buf, size_t len, size_t* line_end) {
 
 std::string RespValue::ToString() const {
   switch (type) {
-    case Type::kNull: return "(nil)";
-    case Type::kInteger: return "(integer) " + std::to_string(integer);
-    case Type::kError: return "(error) " + str;
-    case Type::kBool: return integer ? "(true)" : "(false)";
+    case Type::kNull:
+      return "(nil)";
+    case Type::kInteger:
+      return "(integer) " + std::to_string(integer);
+    case Type::kError:
+      return "(error) " + str;
+    case Type::kBool:
+      return integer ? "(true)" : "(false)";
     case Type::kArray:
     case Type::kSet:
     case Type::kPush:
@@ -45,7 +49,8 @@ std::string RespValue::ToString() const {
       }
       return s + (type == Type::kMap ? "}" : "]");
     }
-    default: return "\"" + str + "\"";
+    default:
+      return "\"" + str + "\"";
   }
 }
 
@@ -78,11 +83,25 @@ ReplyParse ParseReply(const char* buf, size_t len, RespValue* out, size_t* consu
   };
   int64_t n = 0;
   switch (t) {
-    case '+': out->type = RespValue::Type::kString; out->str = line; break;
-    case '-': out->type = RespValue::Type::kError; out->str = line; break;
-    case ',': out->type = RespValue::Type::kDouble; out->str = line; break;
-    case '(': out->type = RespValue::Type::kBigNumber; out->str = line; break;
-    case '_': out->type = RespValue::Type::kNull; break;
+    case '+':
+      out->type = RespValue::Type::kString;
+      out->str = line;
+      break;
+    case '-':
+      out->type = RespValue::Type::kError;
+      out->str = line;
+      break;
+    case ',':
+      out->type = RespValue::Type::kDouble;
+      out->str = line;
+      break;
+    case '(':
+      out->type = RespValue::Type::kBigNumber;
+      out->str = line;
+      break;
+    case '_':
+      out->type = RespValue::Type::kNull;
+      break;
     case '#':
       out->type = RespValue::Type::kBool;
       out->integer = line == "t";

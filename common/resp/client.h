@@ -12,8 +12,21 @@
 namespace ember {
 
 struct RespValue {
-  enum class Type { kString, kError, kInteger, kBulk, kNull, kArray, kMap, kSet, kPush, kDouble,
-                    kBool, kBigNumber, kVerbatim };
+  enum class Type {
+    kString,
+    kError,
+    kInteger,
+    kBulk,
+    kNull,
+    kArray,
+    kMap,
+    kSet,
+    kPush,
+    kDouble,
+    kBool,
+    kBigNumber,
+    kVerbatim
+  };
   Type type = Type::kNull;
   std::string str;  // simple/bulk/error/verbatim/bignum/double text
   int64_t integer = 0;
@@ -21,7 +34,9 @@ struct RespValue {
 
   bool is_error() const { return type == Type::kError; }
   bool is_null() const { return type == Type::kNull; }
-  bool is_array() const { return type == Type::kArray || type == Type::kSet || type == Type::kPush; }
+  bool is_array() const {
+    return type == Type::kArray || type == Type::kSet || type == Type::kPush;
+  }
   // A readable one-line rendering, for test failure messages.
   std::string ToString() const;
 };

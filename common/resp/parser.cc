@@ -27,8 +27,7 @@ size_t RequestParser::BytesStillNeeded(size_t len) const {
 }
 
 RequestParser::State RequestParser::ParseInline(const char* buf, size_t len,
-                                                const RequestLimits& limits,
-                                                size_t* consumed) {
+                                                const RequestLimits& limits, size_t* consumed) {
   const char* nl = static_cast<const char*>(memchr(buf, '\n', len));
   if (!nl) {
     if (len > proto::kInlineMaxSize) return Fail("Protocol error: too big inline request");
@@ -50,8 +49,8 @@ RequestParser::State RequestParser::ParseInline(const char* buf, size_t len,
   return State::kOk;
 }
 
-RequestParser::State RequestParser::Parse(const char* buf, size_t len,
-                                          const RequestLimits& limits, size_t* consumed) {
+RequestParser::State RequestParser::Parse(const char* buf, size_t len, const RequestLimits& limits,
+                                          size_t* consumed) {
   if (pos_ == 0 && multibulk_left_ == 0) {
     if (len == 0) return State::kNeedMore;
     if (buf[0] != '*') return ParseInline(buf, len, limits, consumed);
@@ -63,8 +62,7 @@ RequestParser::State RequestParser::Parse(const char* buf, size_t len,
     size_t cr_off = size_t(cr - buf);
     if (cr_off + 1 >= len) return State::kNeedMore;  // need the '\n' too
     int64_t n;
-    if (!StringToInt64(std::string_view(buf + 1, cr_off - 1), &n) ||
-        n > proto::kMaxMultibulkLen) {
+    if (!StringToInt64(std::string_view(buf + 1, cr_off - 1), &n) || n > proto::kMaxMultibulkLen) {
       return Fail("Protocol error: invalid multibulk length");
     }
     if (n > proto::kUnauthMaxMultibulkLen && limits.unauthenticated) {

@@ -40,7 +40,7 @@ class RequestParser {
   State Fail(std::string msg);
 
   // Progress through the current multibulk request.
-  size_t pos_ = 0;             // next unread byte, relative to the request start
+  size_t pos_ = 0;              // next unread byte, relative to the request start
   int64_t multibulk_left_ = 0;  // arguments still to read
   int64_t bulk_len_ = -1;       // length of the argument being read, -1 if header unread
   std::vector<std::pair<size_t, size_t>> spans_;  // offset, length of each argument read

@@ -110,9 +110,7 @@ void ReplyBuilder::MapHeader(int64_t n) {
 }
 
 void ReplyBuilder::SetHeader(int64_t n) { Header(resp_ >= 3 ? proto::kSetType : proto::kArray, n); }
-void ReplyBuilder::PushHeader(int64_t n) {
-  Header(resp_ >= 3 ? proto::kPush : proto::kArray, n);
-}
+void ReplyBuilder::PushHeader(int64_t n) { Header(resp_ >= 3 ? proto::kPush : proto::kArray, n); }
 
 void ReplyBuilder::Double(double d) {
   if (resp_ >= 3) {

@@ -35,13 +35,13 @@ class ReplyBuilder {
   void Null();       // $-1 in RESP2, _ in RESP3
   void NullArray();  // *-1 in RESP2, _ in RESP3
   void ArrayHeader(int64_t n);
-  void MapHeader(int64_t n);  // n pairs; RESP2 writes an array of 2n
-  void SetHeader(int64_t n);  // RESP2 writes an array
+  void MapHeader(int64_t n);   // n pairs; RESP2 writes an array of 2n
+  void SetHeader(int64_t n);   // RESP2 writes an array
   void PushHeader(int64_t n);  // RESP2 writes an array
-  void Double(double d);      // RESP3 ','; RESP2 a bulk string
-  void Bool(bool b);          // RESP3 '#'; RESP2 integer 0/1
+  void Double(double d);       // RESP3 ','; RESP2 a bulk string
+  void Bool(bool b);           // RESP3 '#'; RESP2 integer 0/1
   void Verbatim(std::string_view s, std::string_view fmt = "txt");  // RESP2 bulk
-  void BigNumber(std::string_view digits);                           // RESP2 bulk
+  void BigNumber(std::string_view digits);                          // RESP2 bulk
   void Raw(std::string_view bytes) { out_->append(bytes); }
 
   // Reserves room for an array header whose length is known only later.

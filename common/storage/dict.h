@@ -288,8 +288,10 @@ class Dict {
     while (seen < count && max_steps--) {
       for (size_t j = 0; j < tables; j++) {
         if (tables == 2 && j == 0 && i < size_t(rehash_idx_)) {
-          if (i >= t_[1].size) i = size_t(rehash_idx_);
-          else continue;
+          if (i >= t_[1].size)
+            i = size_t(rehash_idx_);
+          else
+            continue;
         }
         if (i >= t_[j].size) continue;
         Node* n = t_[j].slots[i];

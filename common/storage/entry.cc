@@ -41,9 +41,7 @@ RawString* RawString::Reserve(RawString* s, size_t need) {
 
 void RawString::Destroy(RawString* s) { MemFree(s); }
 
-void RegisterValueDestructor(ObjType type, ValueDestructor fn) {
-  destructors[size_t(type)] = fn;
-}
+void RegisterValueDestructor(ObjType type, ValueDestructor fn) { destructors[size_t(type)] = fn; }
 
 void RegisterValueSizer(ObjType type, ValueSizer fn) { sizers[size_t(type)] = fn; }
 
@@ -108,9 +106,7 @@ Entry* Entry::NewObject(std::string_view key, ObjType type, Encoding enc, void* 
   return e;
 }
 
-Entry* Entry::CloneKeyWithString(std::string_view value) const {
-  return NewString(key(), value);
-}
+Entry* Entry::CloneKeyWithString(std::string_view value) const { return NewString(key(), value); }
 
 size_t Entry::Bytes() const {
   size_t n = MemUsable(const_cast<Entry*>(this));

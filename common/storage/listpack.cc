@@ -27,8 +27,7 @@ constexpr uint8_t kEnc32BitInt = 0xF3;
 constexpr uint8_t kEnc64BitInt = 0xF4;
 
 inline uint32_t GetTotalBytes(const uint8_t* lp) {
-  return uint32_t{lp[0]} | uint32_t{lp[1]} << 8 | uint32_t{lp[2]} << 16 |
-         uint32_t{lp[3]} << 24;
+  return uint32_t{lp[0]} | uint32_t{lp[1]} << 8 | uint32_t{lp[2]} << 16 | uint32_t{lp[3]} << 24;
 }
 inline void SetTotalBytes(uint8_t* lp, uint32_t v) {
   lp[0] = v & 0xff;
@@ -143,15 +142,21 @@ inline uint32_t EncodedSize(const uint8_t* p) {
   if ((b & 0xE0) == kEnc13BitInt) return 2;
   if ((b & 0xF0) == kEnc12BitStr) return 2 + ((uint32_t{b} & 0xF) << 8 | p[1]);
   switch (b) {
-    case kEnc16BitInt: return 3;
-    case kEnc24BitInt: return 4;
-    case kEnc32BitInt: return 5;
-    case kEnc64BitInt: return 9;
+    case kEnc16BitInt:
+      return 3;
+    case kEnc24BitInt:
+      return 4;
+    case kEnc32BitInt:
+      return 5;
+    case kEnc64BitInt:
+      return 9;
     case kEnc32BitStr:
-      return 5 + (uint32_t{p[1]} | uint32_t{p[2]} << 8 | uint32_t{p[3]} << 16 |
-                  uint32_t{p[4]} << 24);
-    case kEof: return 1;
-    default: return 0;
+      return 5 +
+             (uint32_t{p[1]} | uint32_t{p[2]} << 8 | uint32_t{p[3]} << 16 | uint32_t{p[4]} << 24);
+    case kEof:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -164,9 +169,12 @@ inline uint32_t EncodingHeaderSize(uint8_t b) {
     case kEnc24BitInt:
     case kEnc32BitInt:
     case kEnc64BitInt:
-    case kEof: return 1;
-    case kEnc32BitStr: return 5;
-    default: return 0;
+    case kEof:
+      return 1;
+    case kEnc32BitStr:
+      return 5;
+    default:
+      return 0;
   }
 }
 
@@ -194,8 +202,7 @@ inline size_t AllocSizeFor(size_t bytes) {
 constexpr size_t kShrinkSlack = 32;
 
 uint8_t* InsertEncoded(uint8_t* lp, uint8_t* p, Where where, const uint8_t* intenc,
-                       std::string_view str, bool is_int, size_t enclen, bool del,
-                       uint8_t** newp) {
+                       std::string_view str, bool is_int, size_t enclen, bool del, uint8_t** newp) {
   uint8_t backlen[5];
   size_t backlen_size = del ? 0 : EncodeBacklen(backlen, enclen);
   size_t old_bytes = GetTotalBytes(lp);
@@ -242,16 +249,14 @@ uint8_t* InsertEncoded(uint8_t* lp, uint8_t* p, Where where, const uint8_t* inte
   return lp;
 }
 
-uint8_t* InsertString(uint8_t* lp, uint8_t* p, Where where, std::string_view s,
-                      uint8_t** newp) {
+uint8_t* InsertString(uint8_t* lp, uint8_t* p, Where where, std::string_view s, uint8_t** newp) {
   uint8_t intenc[9];
   int64_t v;
   if (StringToInt64(s, &v)) {
     size_t enclen = EncodeInt(v, intenc);
     return InsertEncoded(lp, p, where, intenc, {}, true, enclen, false, newp);
   }
-  return InsertEncoded(lp, p, where, nullptr, s, false, StringEncodedSize(s.size()), false,
-                       newp);
+  return InsertEncoded(lp, p, where, nullptr, s, false, StringEncodedSize(s.size()), false, newp);
 }
 
 inline uint8_t* Eof(uint8_t* lp) { return lp + GetTotalBytes(lp) - 1; }
@@ -410,10 +415,18 @@ Value Get(const uint8_t* p) {
   } else {
     unsigned bytes;
     switch (b) {
-      case kEnc16BitInt: bytes = 2; break;
-      case kEnc24BitInt: bytes = 3; break;
-      case kEnc32BitInt: bytes = 4; break;
-      case kEnc64BitInt: bytes = 8; break;
+      case kEnc16BitInt:
+        bytes = 2;
+        break;
+      case kEnc24BitInt:
+        bytes = 3;
+        break;
+      case kEnc32BitInt:
+        bytes = 4;
+        break;
+      case kEnc64BitInt:
+        bytes = 8;
+        break;
       default:
         // Not a valid encoding: report a recognisable integer rather than crash.
         v.is_int = true;

@@ -10,7 +10,7 @@ namespace ember {
 struct Entry;
 
 struct AccessPolicy {
-  bool lfu = false;        // maxmemory-policy is an *-lfu policy
+  bool lfu = false;  // maxmemory-policy is an *-lfu policy
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;  // minutes per counter decrement
 };

@@ -770,8 +770,7 @@ void Convert(Entry* e, Encoding to) {
   }
 }
 
-void ConvertToListpackIfNeeded(Entry* e, const Limits& limits, size_t maxelelen,
-                               size_t totelelen) {
+void ConvertToListpackIfNeeded(Entry* e, const Limits& limits, size_t maxelelen, size_t totelelen) {
   if (e->encoding() == Encoding::kListpack) return;
   auto* zs = static_cast<ZSet*>(e->v.ptr);
   if (zs->size() <= limits.max_entries && maxelelen <= limits.max_value &&

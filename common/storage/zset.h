@@ -273,8 +273,7 @@ int Add(Entry* e, double score, std::string_view member, int flags, const Limits
 void Convert(Entry* e, Encoding to);
 // Converts a skiplist value to a listpack if it fits the limits (Redis's
 // zsetConvertToListpackIfNeeded, given the longest member and the total member bytes).
-void ConvertToListpackIfNeeded(Entry* e, const Limits& limits, size_t maxelelen,
-                               size_t totelelen);
+void ConvertToListpackIfNeeded(Entry* e, const Limits& limits, size_t maxelelen, size_t totelelen);
 
 // Registration helpers: free, deep-copy and size a value of either encoding.
 void DestroyValue(void* ptr, Encoding enc);

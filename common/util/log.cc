@@ -17,10 +17,18 @@ class RedisLevelFlag : public spdlog::custom_flag_formatter {
               spdlog::memory_buf_t& dest) override {
     char c = '*';
     switch (msg.level) {
-      case spdlog::level::trace: c = '.'; break;
-      case spdlog::level::debug: c = '-'; break;
-      case spdlog::level::info: c = '*'; break;
-      default: c = '#'; break;
+      case spdlog::level::trace:
+        c = '.';
+        break;
+      case spdlog::level::debug:
+        c = '-';
+        break;
+      case spdlog::level::info:
+        c = '*';
+        break;
+      default:
+        c = '#';
+        break;
     }
     dest.push_back(c);
   }
@@ -43,11 +51,16 @@ class RoleFlag : public spdlog::custom_flag_formatter {
 
 void SetLogLevel(const std::string& level) {
   spdlog::level::level_enum l = spdlog::level::info;
-  if (level == "debug") l = spdlog::level::trace;
-  else if (level == "verbose") l = spdlog::level::debug;
-  else if (level == "notice") l = spdlog::level::info;
-  else if (level == "warning") l = spdlog::level::warn;
-  else if (level == "nothing") l = spdlog::level::off;
+  if (level == "debug")
+    l = spdlog::level::trace;
+  else if (level == "verbose")
+    l = spdlog::level::debug;
+  else if (level == "notice")
+    l = spdlog::level::info;
+  else if (level == "warning")
+    l = spdlog::level::warn;
+  else if (level == "nothing")
+    l = spdlog::level::off;
   spdlog::set_level(l);
 }
 

@@ -444,10 +444,9 @@ void MoveGeneric(Client& c, CmdArgs args, bool from_head, bool to_head, const ch
       // Served after blocking, Redis spells the directions itself; otherwise it keeps the
       // client's arguments.
       bool served = s.blocking().reexecuting();
-      c.RewritePropagation(
-          {cmd, std::string(args[1]), std::string(args[2]),
-           served ? (from_head ? "left" : "right") : std::string(args[3]),
-           served ? (to_head ? "left" : "right") : std::string(args[4])});
+      c.RewritePropagation({cmd, std::string(args[1]), std::string(args[2]),
+                            served ? (from_head ? "left" : "right") : std::string(args[3]),
+                            served ? (to_head ? "left" : "right") : std::string(args[4])});
     } else {
       c.RewritePropagation({cmd, std::string(args[1]), std::string(args[2])});
     }
@@ -471,8 +470,8 @@ void MPopGeneric(Client& c, CmdArgs keys, bool head, int64_t count) {
     if (!e || Ql(e)->Count() == 0) continue;
     int64_t llen = int64_t(Ql(e)->Count());
     PopRangeWithKey(c, e, key, head, count);
-    c.RewritePropagation({head ? "LPOP" : "RPOP", std::string(key),
-                          std::to_string(count > llen ? llen : count)});
+    c.RewritePropagation(
+        {head ? "LPOP" : "RPOP", std::string(key), std::to_string(count > llen ? llen : count)});
     return;
   }
   c.reply().NullArray();
@@ -500,8 +499,8 @@ void BlockingPopGeneric(Client& c, CmdArgs keys, bool head, std::string_view tim
     if (llen == 0) continue;
     if (count != -1) {
       PopRangeWithKey(c, e, key, head, count);
-      c.RewritePropagation({head ? "LPOP" : "RPOP", std::string(key),
-                            std::to_string(count > llen ? llen : count)});
+      c.RewritePropagation(
+          {head ? "LPOP" : "RPOP", std::string(key), std::to_string(count > llen ? llen : count)});
       return;
     }
     c.reply().ArrayHeader(2);

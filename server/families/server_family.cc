@@ -119,7 +119,6 @@ std::string SafeInfoString(std::string_view s) {
   return out;
 }
 
-
 const std::string& MasterReplId(Server& s) { return s.replid(); }
 
 // --------------------------------------------------------------------------------------
@@ -469,8 +468,7 @@ void InfoStats(Server& s, std::string* out) {
           "reply_buffer_shrinks:0\r\n"
           "reply_buffer_expands:0\r\n",
           pubsub.channels, pubsub.patterns, pubsub.shard_channels, st.latest_fork_usec,
-          st.total_forks, MigrateCachedSockets(),
-          st.unexpected_error_replies,
+          st.total_forks, MigrateCachedSockets(), st.unexpected_error_replies,
           st.total_error_replies, st.io_reads, st.io_writes);
 }
 
@@ -484,7 +482,8 @@ void InfoReplication(Server& s, std::string* out) {
             "slave_priority:{}\r\n"
             "slave_read_only:{}\r\n"
             "replica_announced:{}\r\n",
-            ConfigValue(s, "replica-priority"), ConfigValue(s, "replica-read-only") == "yes" ? 1 : 0,
+            ConfigValue(s, "replica-priority"),
+            ConfigValue(s, "replica-read-only") == "yes" ? 1 : 0,
             ConfigValue(s, "replica-announced") == "yes" ? 1 : 0);
   }
   Appendf(out, "connected_slaves:{}\r\n", s.replicas().size());
@@ -2176,7 +2175,6 @@ void TimeCmd(Client& c, CmdArgs) {
   c.reply().Bulk(std::to_string(us / 1000000));
   c.reply().Bulk(std::to_string(us % 1000000));
 }
-
 
 void RegisterServerFamily(CommandTable* t) {
   g_startup_memory = UsedMemory();

@@ -7,6 +7,7 @@
 // BY pattern without '*' means "do not sort" (lists and sorted sets keep their native order;
 // a set is sorted ALPHA anyway when storing or when called from a script, so that the
 // result is deterministic for replication).
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -15,8 +16,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <algorithm>
 
 #include "common/storage/hash_table.h"
 #include "common/storage/intset.h"
@@ -131,8 +130,8 @@ void SortGeneric(Client& c, CmdArgs args, bool readonly) {
   bool has_store = false;
   std::vector<std::string_view> gets;
   // BY and GET patterns may read any key: they need read access to the whole keyspace.
-  bool full_key_access = c.cmd == nullptr ||
-                         s.acl().CheckCommandWithUnrestrictedKeys(c.user, *c.cmd, args, kAclRead);
+  bool full_key_access =
+      c.cmd == nullptr || s.acl().CheckCommandWithUnrestrictedKeys(c.user, *c.cmd, args, kAclRead);
 
   for (size_t j = 2; j < args.size(); j++) {
     std::string_view a = args[j];

@@ -14,8 +14,7 @@ namespace ember {
 namespace {
 
 constexpr uint32_t kSetNx = 1 << 0, kSetXx = 1 << 1, kSetGet = 1 << 2, kKeepTtl = 1 << 3,
-                   kEx = 1 << 4, kPx = 1 << 5, kExAt = 1 << 6, kPxAt = 1 << 7,
-                   kPersist = 1 << 8;
+                   kEx = 1 << 4, kPx = 1 << 5, kExAt = 1 << 6, kPxAt = 1 << 7, kPersist = 1 << 8;
 constexpr uint32_t kAnyExpire = kEx | kPx | kExAt | kPxAt;
 
 enum class StrCmd { kGet, kSet };
@@ -44,10 +43,14 @@ bool ParseStringOptions(Client& c, CmdArgs args, size_t first, StrCmd kind, uint
                 (EqualsIgnoreCase(opt, "px") && !(f & (kEx | kExAt | kPxAt))) ||
                 (EqualsIgnoreCase(opt, "exat") && !(f & (kEx | kPx | kPxAt))) ||
                 (EqualsIgnoreCase(opt, "pxat") && !(f & (kEx | kExAt | kPx))))) {
-      if (EqualsIgnoreCase(opt, "ex")) *flags |= kEx;
-      else if (EqualsIgnoreCase(opt, "px")) *flags |= kPx;
-      else if (EqualsIgnoreCase(opt, "exat")) *flags |= kExAt;
-      else *flags |= kPxAt;
+      if (EqualsIgnoreCase(opt, "ex"))
+        *flags |= kEx;
+      else if (EqualsIgnoreCase(opt, "px"))
+        *flags |= kPx;
+      else if (EqualsIgnoreCase(opt, "exat"))
+        *flags |= kExAt;
+      else
+        *flags |= kPxAt;
       *expire = args[++j];
     } else {
       c.reply().Error(err::kSyntax);
@@ -149,8 +152,8 @@ void SetGeneric(Client& c, uint32_t flags, std::string_view key, std::string_vie
     c.db().SetExpire(e, when);
     s.NotifyKeyspaceEvent(kNotifyGeneric, "expire", key, c.db_index());
     // Replicas and the AOF get an absolute time, whatever form the client used.
-    c.RewritePropagation({"SET", std::string(key), std::string(value), "PXAT",
-                          std::to_string(when)});
+    c.RewritePropagation(
+        {"SET", std::string(key), std::string(value), "PXAT", std::to_string(when)});
   } else if (flags & kSetGet) {
     std::vector<std::string> argv{"SET", std::string(key), std::string(value)};
     if (flags & kSetNx) argv.push_back("NX");
@@ -176,13 +179,9 @@ void CmdSet(Client& c, CmdArgs args) {
 
 void CmdSetNx(Client& c, CmdArgs args) { SetGeneric(c, kSetNx, args[1], args[2], {}, true); }
 
-void CmdSetEx(Client& c, CmdArgs args) {
-  SetGeneric(c, kEx, args[1], args[3], args[2], false);
-}
+void CmdSetEx(Client& c, CmdArgs args) { SetGeneric(c, kEx, args[1], args[3], args[2], false); }
 
-void CmdPSetEx(Client& c, CmdArgs args) {
-  SetGeneric(c, kPx, args[1], args[3], args[2], false);
-}
+void CmdPSetEx(Client& c, CmdArgs args) { SetGeneric(c, kPx, args[1], args[3], args[2], false); }
 
 void CmdGetEx(Client& c, CmdArgs args) {
   uint32_t flags = 0;
@@ -225,8 +224,8 @@ void CmdGetDel(Client& c, CmdArgs args) {
   if (s.DeleteKey(c.db(), args[1])) {
     s.NotifyKeyspaceEvent(kNotifyGeneric, "del", args[1], c.db_index());
     s.dirty++;
-    c.RewritePropagation({s.config().lazyfree_lazy_user_del ? "UNLINK" : "DEL",
-                          std::string(args[1])});
+    c.RewritePropagation(
+        {s.config().lazyfree_lazy_user_del ? "UNLINK" : "DEL", std::string(args[1])});
   }
 }
 
@@ -527,8 +526,7 @@ void CmdLcs(Client& c, CmdArgs args) {
   unsigned long long cells = (unsigned long long)(alen + 1) * (blen + 1);
   if (cells * sizeof(uint32_t) > uint64_t(s.config().proto_max_bulk_len) ||
       cells > SIZE_MAX / sizeof(uint32_t)) {
-    c.reply().Error(
-        "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+    c.reply().Error("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
     return;
   }
   std::vector<uint32_t> t(cells, 0);

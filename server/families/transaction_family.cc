@@ -63,8 +63,7 @@ void CmdExec(Client& c, CmdArgs) {
     c.argv = argv;
     // Permissions are checked again: the ACLs may have changed since the command was queued.
     AclResult denied;
-    if (!s.acl().CheckClientAndLog(c, *q.cmd, CmdArgs(argv), AclContext::kMulti, &denied)
-             .empty()) {
+    if (!s.acl().CheckClientAndLog(c, *q.cmd, CmdArgs(argv), AclContext::kMulti, &denied).empty()) {
       std::string_view reason = "no permission";
       if (denied == AclResult::kDeniedCmd) {
         reason = "no permission to execute the command or subcommand";

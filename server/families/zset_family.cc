@@ -7,8 +7,8 @@
 // As in Redis 7.0 a value only converts from listpack to skiplist, except that values built
 // anew (the *STORE commands) get the encoding that fits their contents.
 #include <algorithm>
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
@@ -122,8 +122,8 @@ bool ParseRangeLong(Client& c, std::string_view s, int64_t min, int64_t max, int
     if (!msg.empty()) {
       c.reply().Error(msg);
     } else {
-      c.reply().Error("value is out of range, value must between " + Int64ToString(min) +
-                      " and " + Int64ToString(max));
+      c.reply().Error("value is out of range, value must between " + Int64ToString(min) + " and " +
+                      Int64ToString(max));
     }
     return false;
   }
@@ -133,9 +133,9 @@ bool ParseRangeLong(Client& c, std::string_view s, int64_t min, int64_t max, int
 
 // Redis's getPositiveLongFromObjectOrReply.
 bool ParsePositiveLong(Client& c, std::string_view s, int64_t* out, std::string_view msg = {}) {
-  return ParseRangeLong(c, s, 0, INT64_MAX, out,
-                        msg.empty() ? std::string_view("value is out of range, must be positive")
-                                    : msg);
+  return ParseRangeLong(
+      c, s, 0, INT64_MAX, out,
+      msg.empty() ? std::string_view("value is out of range, must be positive") : msg);
 }
 
 // ---- ZADD / ZINCRBY -------------------------------------------------------------------------
@@ -382,9 +382,7 @@ void ZremrangeGeneric(Client& c, CmdArgs args, RangeType type) {
 }
 
 void CmdZRemRangeByRank(Client& c, CmdArgs args) { ZremrangeGeneric(c, args, RangeType::kRank); }
-void CmdZRemRangeByScore(Client& c, CmdArgs args) {
-  ZremrangeGeneric(c, args, RangeType::kScore);
-}
+void CmdZRemRangeByScore(Client& c, CmdArgs args) { ZremrangeGeneric(c, args, RangeType::kScore); }
 void CmdZRemRangeByLex(Client& c, CmdArgs args) { ZremrangeGeneric(c, args, RangeType::kLex); }
 
 // ---- Simple reads ---------------------------------------------------------------------------
@@ -527,8 +525,8 @@ class RangeSink {
   void Begin(int64_t length) {
     if (store_) {
       limits_ = GetLimits(c_);
-      Encoding enc = length > int64_t(limits_.max_entries) ? Encoding::kSkiplist
-                                                            : Encoding::kListpack;
+      Encoding enc =
+          length > int64_t(limits_.max_entries) ? Encoding::kSkiplist : Encoding::kListpack;
       dst_entry_ = zset::NewEntryWithEncoding(dst_, enc);
       return;
     }
@@ -620,8 +618,8 @@ void RangeByRank(RangeSink& sink, Entry* e, int64_t start, int64_t end, bool rev
 // Score and lex ranges share the walk: find the first element in range from the right end,
 // skip `offset`, emit up to `limit` (negative = no limit) while in range.
 template <typename Range>
-void RangeByScoreOrLex(RangeSink& sink, Entry* e, const Range& range, int64_t offset,
-                       int64_t limit, bool reverse) {
+void RangeByScoreOrLex(RangeSink& sink, Entry* e, const Range& range, int64_t offset, int64_t limit,
+                       bool reverse) {
   constexpr bool kLex = std::is_same_v<Range, LexRange>;
   sink.Begin(-1);
   size_t rangelen = 0;
@@ -877,8 +875,8 @@ void GenericZpop(Client& c, CmdArgs keys, Where where, bool emitkey, int64_t cou
   if (e->encoding() == Encoding::kSkiplist) static_cast<ZSet*>(e->v.ptr)->ShrinkIndexIfNeeded();
   if (zset::Length(e) == 0) DeleteEmptyKey(c, key);
   if (zmpop) {
-    c.RewritePropagation({where == Where::kMax ? "ZPOPMAX" : "ZPOPMIN", std::string(key),
-                          Int64ToString(rangelen)});
+    c.RewritePropagation(
+        {where == Where::kMax ? "ZPOPMAX" : "ZPOPMIN", std::string(key), Int64ToString(rangelen)});
   }
 }
 
@@ -899,8 +897,8 @@ void CmdZPopMax(Client& c, CmdArgs args) { ZpopMinMax(c, args, Where::kMax); }
 // Redis's blockingGenericZpopCommand: pops from the first non-empty key, else blocks. When
 // a blocked client is re-executed it is served from the ready key only (as Redis 7.0), and a
 // key that holds something else by then leaves it blocked.
-void BlockingZpop(Client& c, CmdArgs keys, Where where, std::string_view timeout_arg,
-                  int64_t count, bool nested, bool nil_when_empty) {
+void BlockingZpop(Client& c, CmdArgs keys, Where where, std::string_view timeout_arg, int64_t count,
+                  bool nested, bool nil_when_empty) {
   Server& s = c.server();
   BlockingKeys& bk = s.blocking();
   int64_t timeout;
@@ -1198,8 +1196,8 @@ Entry* BuildStoredZset(Client& c, std::string_view dst, const std::vector<Scored
 }
 
 // Redis's zunionInterDiffGenericCommand. `dst` is empty for the non-STORE forms.
-void ZsetOpGeneric(Client& c, CmdArgs args, std::string_view dst, bool store,
-                   size_t numkeys_idx, SetOp op, bool card_only) {
+void ZsetOpGeneric(Client& c, CmdArgs args, std::string_view dst, bool store, size_t numkeys_idx,
+                   SetOp op, bool card_only) {
   Server& s = c.server();
   int64_t setnum;
   if (!ParseLong(c, args[numkeys_idx], &setnum)) return;

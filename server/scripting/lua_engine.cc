@@ -703,8 +703,8 @@ int RedisAclCheckCmd(lua_State* L) {
     return lua_error(L);
   }
   int pos = 0;
-  AclResult r = ctx->server->acl().CheckCommand(ctx->caller->user, *cmd,
-                                                CmdArgs(g_argv_views), &pos);
+  AclResult r =
+      ctx->server->acl().CheckCommand(ctx->caller->user, *cmd, CmdArgs(g_argv_views), &pos);
   lua_pushboolean(L, r == AclResult::kOk);
   return 1;
 }

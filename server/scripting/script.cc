@@ -298,13 +298,12 @@ bool ScriptCall(RunContext* ctx, CmdArgs argv, std::string* err) {
           r == AclResult::kDeniedCmd ? cmd->fullname : std::string(argv[size_t(pos)]);
       s.acl().AddLogEntry(*ctx->caller, r, AclContext::kLua, std::move(object),
                           c.user ? std::string_view(c.user->name) : std::string_view());
-      std::string_view why = r == AclResult::kDeniedCmd ? "can't run this command or subcommand"
-                             : r == AclResult::kDeniedKey
-                                 ? "can't access at least one of the keys mentioned in the "
-                                   "command arguments"
-                             : r == AclResult::kDeniedChannel
-                                 ? "can't publish to the channel mentioned in the command"
-                                 : "lacking the permissions for the command";
+      std::string_view why =
+          r == AclResult::kDeniedCmd   ? "can't run this command or subcommand"
+          : r == AclResult::kDeniedKey ? "can't access at least one of the keys mentioned in the "
+                                         "command arguments"
+          : r == AclResult::kDeniedChannel ? "can't publish to the channel mentioned in the command"
+                                           : "lacking the permissions for the command";
       return fail("The user executing the script " + std::string(why));
     }
   }

@@ -79,8 +79,8 @@ TEST_CASE("blocking: timeout replies nil after about the timeout") {
   auto start = std::chrono::steady_clock::now();
   Send(c1, {"BLPOP", "q", "0.3"});
   RespValue r = Read(c1);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - start)
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
                 .count();
   CHECK(r.is_null());
   CHECK(ms >= 250);

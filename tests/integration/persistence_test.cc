@@ -355,8 +355,7 @@ TEST_CASE("aof: every acknowledged write survives SIGKILL and is replayed at res
 TEST_CASE("aof: BGREWRITEAOF in both base formats, then restart") {
   for (const char* preamble : {"yes", "no"}) {
     CAPTURE(preamble);
-    ServerProcess first(
-        With(kDebug, {"--appendonly", "yes", "--aof-use-rdb-preamble", preamble}));
+    ServerProcess first(With(kDebug, {"--appendonly", "yes", "--aof-use-rdb-preamble", preamble}));
     REQUIRE(first.Start());
     std::string digest;
     {
@@ -427,8 +426,8 @@ TEST_CASE("aof: a truncated tail loads with aof-load-truncated, and stops the st
     f << "*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$2\r\n3";  // cut in the middle of an argument
   }
   {
-    ServerProcess strict(With(kDebug, {"--dir", first.dir(), "--appendonly", "yes",
-                                       "--aof-load-truncated", "no"}));
+    ServerProcess strict(
+        With(kDebug, {"--dir", first.dir(), "--appendonly", "yes", "--aof-load-truncated", "no"}));
     CHECK_FALSE(strict.Start(3000));
     CHECK(strict.Log().find("Unexpected end of file reading the append only file") !=
           std::string::npos);
@@ -475,8 +474,7 @@ TEST_CASE("aof: Redis 7.0.15 loads Ember's AOF directory and Ember loads Redis's
   }
   ember.Stop();
   {
-    ServerProcess redis(With(kDebug, {"--dir", ember.dir(), "--appendonly", "yes"}),
-                        kRedisServer);
+    ServerProcess redis(With(kDebug, {"--dir", ember.dir(), "--appendonly", "yes"}), kRedisServer);
     REQUIRE(redis.Start());
     RespClient c = redis.Connect();
     CHECK(Cmd(c, {"DEBUG", "DIGEST"}).str == digest);

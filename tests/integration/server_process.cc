@@ -34,9 +34,9 @@ ServerProcess::~ServerProcess() {
 }
 
 bool ServerProcess::Start(int timeout_ms) {
-  std::vector<std::string> argv = {binary_, "--port", std::to_string(port_), "--bind",
-                                   "127.0.0.1", "--dir", dir_, "--logfile", dir_ + "/server.log",
-                                   "--save", ""};
+  std::vector<std::string> argv = {
+      binary_, "--port",    std::to_string(port_), "--bind", "127.0.0.1", "--dir",
+      dir_,    "--logfile", dir_ + "/server.log",  "--save", ""};
   argv.insert(argv.end(), args_.begin(), args_.end());
   pid_ = fork();
   if (pid_ == 0) {

@@ -2,9 +2,9 @@
 // by polling, and stops it. The log is printed when a test using it fails.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -26,8 +26,7 @@ int FreePort();
 class ServerProcess {
  public:
   // `args` are extra `--directive value` arguments.
-  explicit ServerProcess(std::vector<std::string> args = {},
-                         std::string binary = EMBER_SERVER_BIN);
+  explicit ServerProcess(std::vector<std::string> args = {}, std::string binary = EMBER_SERVER_BIN);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

@@ -119,8 +119,7 @@ TEST_CASE("server: unknown commands, wrong arity and wrong types keep the connec
   CHECK(Must(c, {"LPUSH", "l", "x"}).integer == 1);
   CHECK(Must(c, {"GET", "l"}).str ==
         "WRONGTYPE Operation against a key holding the wrong kind of value");
-  CHECK(Must(c, {"CONFIG", "NOSUCH"}).str ==
-        "ERR unknown subcommand 'NOSUCH'. Try CONFIG HELP.");
+  CHECK(Must(c, {"CONFIG", "NOSUCH"}).str == "ERR unknown subcommand 'NOSUCH'. Try CONFIG HELP.");
   CHECK(Must(c, {"PING"}).str == "PONG");
 }
 
@@ -146,9 +145,9 @@ TEST_CASE("server: config file plus command-line overrides, as redis-server") {
   }
   int port = ember::test::FreePort();
   std::string log = probe.dir() + "/cfg.log";
-  std::string cmd = std::string(EMBER_SERVER_BIN) + " " + conf + " --port " +
-                    std::to_string(port) + " --hz 20 --logfile " + log + " --daemonize yes" +
-                    " --pidfile " + probe.dir() + "/ember.pid --save ''";
+  std::string cmd = std::string(EMBER_SERVER_BIN) + " " + conf + " --port " + std::to_string(port) +
+                    " --hz 20 --logfile " + log + " --daemonize yes" + " --pidfile " + probe.dir() +
+                    "/ember.pid --save ''";
   int st;
   Shell(cmd, &st);
   CHECK(st == 0);

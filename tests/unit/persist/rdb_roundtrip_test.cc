@@ -1,7 +1,6 @@
 // RDB writer and reader: primitives, every type and encoding both ways, encoding choice on
 // load, old encodings, opcodes, and corrupted input (errors, never crashes).
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -11,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "common/util/hash.h"
 #include "common/storage/stream.h"
+#include "common/util/hash.h"
 #include "proto/rdb.h"
 #include "tests/unit/persist/rdb_test_util.h"
 
@@ -31,8 +30,8 @@ std::string Bytes(std::initializer_list<int> b) {
 // ---- Primitives ---------------------------------------------------------------------------
 
 TEST_CASE("rdb: length encodings round trip") {
-  for (uint64_t len : {0ull, 1ull, 63ull, 64ull, 16383ull, 16384ull, 4294967295ull,
-                       4294967296ull, 1ull << 62}) {
+  for (uint64_t len :
+       {0ull, 1ull, 63ull, 64ull, 16383ull, 16384ull, 4294967295ull, 4294967296ull, 1ull << 62}) {
     RdbWriter w;
     w.Length(len);
     RdbReader r(w.data());
@@ -58,10 +57,17 @@ TEST_CASE("rdb: strings use int and LZF encodings as Redis") {
   std::mt19937 rng(7);
   std::string noise(100, '\0');
   for (char& ch : noise) ch = char(rng());
-  std::vector<Case> cases = {{"", 0},          {"abc", 3},          {"-1", 0xc0},
-                             {"12345", 0xc1},  {"2147483647", 0xc2}, {"-2147483648", 0xc2},
-                             {"2147483648", 10}, {"007", 3},           {"+1", 2},
-                             {longa, 0xc3},    {noise, 0x40}};
+  std::vector<Case> cases = {{"", 0},
+                             {"abc", 3},
+                             {"-1", 0xc0},
+                             {"12345", 0xc1},
+                             {"2147483647", 0xc2},
+                             {"-2147483648", 0xc2},
+                             {"2147483648", 10},
+                             {"007", 3},
+                             {"+1", 2},
+                             {longa, 0xc3},
+                             {noise, 0x40}};
   for (const auto& c : cases) {
     RdbWriter w;
     w.String(c.in);
@@ -116,9 +122,8 @@ TEST_CASE("rdb: lengths and strings past the end are errors") {
   // A string claiming 4 GB in a tiny input fails without allocating it.
   CHECK_FALSE(RdbReader(Bytes({0x80, 0xff, 0xff, 0xff, 0xff, 'a'})).ReadString(&s).ok());
   // LZF claiming a raw size far beyond what its data can expand to.
-  CHECK_FALSE(RdbReader(Bytes({0xc3, 0x02, 0x80, 0x10, 0x00, 0x00, 0x00, 0x01, 'a'}))
-                  .ReadString(&s)
-                  .ok());
+  CHECK_FALSE(
+      RdbReader(Bytes({0xc3, 0x02, 0x80, 0x10, 0x00, 0x00, 0x00, 0x01, 'a'})).ReadString(&s).ok());
   // LZF whose data does not expand to the announced size.
   CHECK_FALSE(RdbReader(Bytes({0xc3, 0x02, 0x05, 0x00, 'a'})).ReadString(&s).ok());
   CHECK_FALSE(RdbReader(Bytes({0xc4})).ReadString(&s).ok());  // unknown string encoding
@@ -162,15 +167,16 @@ void BuildAllTypes(Dataset* d) {
   d->Add(test::MakeIntset("set_i64", {1, 1ll << 40, -(1ll << 50)}));
   d->Add(test::MakeSetTable("set_ht", {"a", "b", "c", "12"}));
   d->Add(test::MakeSetTable("set_big", Numbered("m", 700)));
-  d->Add(test::MakeZset("z_lp", {{1, "a"}, {2.5, "b"}, {-3, "c"}, {1e10, "d"}},
-                        Encoding::kListpack));
+  d->Add(
+      test::MakeZset("z_lp", {{1, "a"}, {2.5, "b"}, {-3, "c"}, {1e10, "d"}}, Encoding::kListpack));
   std::vector<std::pair<double, std::string>> many;
   for (int i = 0; i < 300; i++) many.emplace_back(i * 1.25, "member-" + std::to_string(i));
   d->Add(test::MakeZset("z_sl", many, Encoding::kSkiplist));
   d->Add(test::MakeZset("z_inf", {{HUGE_VAL, "p"}, {-HUGE_VAL, "m"}}, Encoding::kListpack));
   d->Add(test::MakeHash("h_lp", {{"f1", "v1"}, {"f2", "2"}, {"f3", "-3"}}, Encoding::kListpack));
   std::vector<std::pair<std::string, std::string>> fields;
-  for (int i = 0; i < 700; i++) fields.emplace_back("f" + std::to_string(i), "v" + std::to_string(i));
+  for (int i = 0; i < 700; i++)
+    fields.emplace_back("f" + std::to_string(i), "v" + std::to_string(i));
   d->Add(test::MakeHash("h_ht", fields, Encoding::kHashtable));
 }
 

@@ -39,8 +39,8 @@ inline Entry* MakeSetTable(std::string_view key, const std::vector<std::string>&
   return Entry::NewObject(key, ObjType::kSet, Encoding::kHashtable, t);
 }
 
-inline Entry* MakeZset(std::string_view key, const std::vector<std::pair<double, std::string>>& items,
-                       Encoding enc) {
+inline Entry* MakeZset(std::string_view key,
+                       const std::vector<std::pair<double, std::string>>& items, Encoding enc) {
   Entry* e = zset::NewEntryWithEncoding(key, enc);
   zset::Limits limits;
   limits.max_entries = enc == Encoding::kListpack ? 1u << 30 : 0;

@@ -67,7 +67,8 @@ void CheckRedisDataset(const Collected& c, bool from_redis) {
   CHECK(desc(0, "set_big_intset") == "set:hashtable:" + Sorted(ints));
   CHECK(desc(0, "zset_lp") == "zset:listpack:a=1,b=2.5,c=-3,d=10000000000");
   std::vector<std::string> zs;
-  for (int i = 0; i < 200; i++) zs.push_back("member-" + std::to_string(i) + "=" + std::to_string(i) + ".5");
+  for (int i = 0; i < 200; i++)
+    zs.push_back("member-" + std::to_string(i) + "=" + std::to_string(i) + ".5");
   CHECK(desc(0, "zset_sl") == "zset:skiplist:" + Sorted(zs));
   CHECK(desc(0, "zset_long_member") == "zset:skiplist:" + std::string(80, 'm') + "=1,short=2");
   CHECK(desc(0, "zset_inf") == "zset:listpack:minus=-inf,plus=inf,zero=0");

@@ -19,10 +19,14 @@ using Strings = std::vector<std::string>;
 CommandTable& Table() {
   static CommandTable* table = [] {
     auto* t = new CommandTable;
-    for (const char* name :
-         {"get", "mset", "set", "zunionstore", "eval", "xread", "xreadgroup", "sort", "sort_ro",
-          "lmpop", "blmpop", "migrate", "georadius", "bitfield", "smove", "del", "ping", "publish",
-          "config|get", "config|set", "object|encoding", "object|help", "memory|usage"}) {
+    for (const char* name : {"get",         "mset",        "set",
+                             "zunionstore", "eval",        "xread",
+                             "xreadgroup",  "sort",        "sort_ro",
+                             "lmpop",       "blmpop",      "migrate",
+                             "georadius",   "bitfield",    "smove",
+                             "del",         "ping",        "publish",
+                             "config|get",  "config|set",  "object|encoding",
+                             "object|help", "memory|usage"}) {
       t->Register(name, Dummy);
     }
     return t;
@@ -69,8 +73,7 @@ TEST_CASE("key extraction: SET has variable flags") {
 
 TEST_CASE("key extraction: numkeys commands") {
   Strings flags;
-  CHECK(Keys({"ZUNIONSTORE", "dest", "2", "a", "b", "WEIGHTS", "1", "2"}, &flags) ==
-        Ints{1, 3, 4});
+  CHECK(Keys({"ZUNIONSTORE", "dest", "2", "a", "b", "WEIGHTS", "1", "2"}, &flags) == Ints{1, 3, 4});
   CHECK(flags == Strings{"OW update", "RO access", "RO access"});
   // numkeys not valid for the key spec but accepted by atoi: Redis's fallback, no flags,
   // destination last.

@@ -67,20 +67,28 @@ TEST_CASE("lists: push, pop, length, encoding") {
   CHECK(h.Run({"RPUSH", "l", "a"}).integer == 1);
   CHECK(h.Run({"LPUSHX", "l", "b", "c"}).integer == 3);
   CHECK(h.Run({"RPUSHX", "l", "z"}).integer == 4);
-  CHECK(Strs(h.Run({"LRANGE", "l", "0", "-1"})) ==
-        std::vector<std::string>{"c", "b", "a", "z"});
+  CHECK(Strs(h.Run({"LRANGE", "l", "0", "-1"})) == std::vector<std::string>{"c", "b", "a", "z"});
 }
 
 TEST_CASE("lists: wrong type and missing keys") {
   Harness h;
   h.Run({"SET", "s", "x"});
   const std::string wt = "WRONGTYPE Operation against a key holding the wrong kind of value";
-  for (auto cmd : std::vector<std::vector<std::string>>{
-           {"LPUSH", "s", "a"}, {"RPUSH", "s", "a"}, {"LLEN", "s"}, {"LINDEX", "s", "0"},
-           {"LRANGE", "s", "0", "-1"}, {"LPOP", "s"}, {"LSET", "s", "0", "a"},
-           {"LTRIM", "s", "0", "1"}, {"LREM", "s", "0", "a"}, {"LPOS", "s", "a"},
-           {"LINSERT", "s", "BEFORE", "a", "b"}, {"RPOPLPUSH", "s", "d"},
-           {"LMPOP", "1", "s", "LEFT"}, {"BLPOP", "s", "0"}, {"BLMPOP", "0", "1", "s", "LEFT"}}) {
+  for (auto cmd : std::vector<std::vector<std::string>>{{"LPUSH", "s", "a"},
+                                                        {"RPUSH", "s", "a"},
+                                                        {"LLEN", "s"},
+                                                        {"LINDEX", "s", "0"},
+                                                        {"LRANGE", "s", "0", "-1"},
+                                                        {"LPOP", "s"},
+                                                        {"LSET", "s", "0", "a"},
+                                                        {"LTRIM", "s", "0", "1"},
+                                                        {"LREM", "s", "0", "a"},
+                                                        {"LPOS", "s", "a"},
+                                                        {"LINSERT", "s", "BEFORE", "a", "b"},
+                                                        {"RPOPLPUSH", "s", "d"},
+                                                        {"LMPOP", "1", "s", "LEFT"},
+                                                        {"BLPOP", "s", "0"},
+                                                        {"BLMPOP", "0", "1", "s", "LEFT"}}) {
     CAPTURE(cmd[0]);
     CHECK(h.Run(cmd).str == wt);
   }
@@ -121,8 +129,7 @@ TEST_CASE("lists: LINDEX, LSET, LINSERT, LREM, LTRIM") {
         std::vector<std::string>{"a", "b", "a", "c", "10", "010"});
   CHECK(h.Run({"LREM", "r", "1", "a"}).integer == 1);
   CHECK(h.Run({"LREM", "r", "0", "10"}).integer == 1);  // int-encoded compare
-  CHECK(Strs(h.Run({"LRANGE", "r", "0", "-1"})) ==
-        std::vector<std::string>{"b", "a", "c", "010"});
+  CHECK(Strs(h.Run({"LRANGE", "r", "0", "-1"})) == std::vector<std::string>{"b", "a", "c", "010"});
   CHECK(h.Run({"LREM", "r", "0", "zzz"}).integer == 0);
   CHECK(h.Run({"LREM", "r", "0", "b"}).integer == 1);
   CHECK(h.Run({"LTRIM", "r", "1", "-1"}).str == "OK");
@@ -169,10 +176,8 @@ TEST_CASE("lists: LPOS") {
         "or use negative to start from the end of the list");
   CHECK(Ints(h.Run({"LPOS", "l", "c", "COUNT", "2"})) == std::vector<int64_t>{2, 6});
   CHECK(Ints(h.Run({"LPOS", "l", "c", "COUNT", "0"})) == std::vector<int64_t>{2, 6, 7});
-  CHECK(Ints(h.Run({"LPOS", "l", "c", "COUNT", "0", "RANK", "2"})) ==
-        std::vector<int64_t>{6, 7});
-  CHECK(Ints(h.Run({"LPOS", "l", "c", "COUNT", "2", "RANK", "-1"})) ==
-        std::vector<int64_t>{7, 6});
+  CHECK(Ints(h.Run({"LPOS", "l", "c", "COUNT", "0", "RANK", "2"})) == std::vector<int64_t>{6, 7});
+  CHECK(Ints(h.Run({"LPOS", "l", "c", "COUNT", "2", "RANK", "-1"})) == std::vector<int64_t>{7, 6});
   CHECK(h.Run({"LPOS", "l", "x", "COUNT", "0"}).elems.empty());
   CHECK(h.Run({"LPOS", "l", "x", "COUNT", "0"}).is_array());
   CHECK(h.Run({"LPOS", "l", "x"}).is_null());
@@ -181,8 +186,7 @@ TEST_CASE("lists: LPOS") {
   CHECK(h.Run({"LPOS", "l", "1"}).integer == 3);
   CHECK(h.Run({"LPOS", "l", "c", "MAXLEN", "2"}).is_null());
   CHECK(h.Run({"LPOS", "l", "c", "MAXLEN", "3"}).integer == 2);
-  CHECK(Ints(h.Run({"LPOS", "l", "c", "COUNT", "0", "MAXLEN", "7"})) ==
-        std::vector<int64_t>{2, 6});
+  CHECK(Ints(h.Run({"LPOS", "l", "c", "COUNT", "0", "MAXLEN", "7"})) == std::vector<int64_t>{2, 6});
   CHECK(h.Run({"LPOS", "l", "c", "COUNT", "-1"}).str == "ERR COUNT can't be negative");
   CHECK(h.Run({"LPOS", "l", "c", "MAXLEN", "-1"}).str == "ERR MAXLEN can't be negative");
   CHECK(h.Run({"LPOS", "l", "c", "RANK"}).str == "ERR syntax error");
@@ -196,8 +200,7 @@ TEST_CASE("lists: LMOVE and RPOPLPUSH") {
   CHECK(h.Run({"RPOPLPUSH", "src", "dst"}).str == "d");
   CHECK(h.Run({"LMOVE", "src", "dst", "LEFT", "RIGHT"}).str == "a");
   CHECK(h.Run({"LMOVE", "src", "dst", "left", "left"}).str == "b");
-  CHECK(Strs(h.Run({"LRANGE", "dst", "0", "-1"})) ==
-        std::vector<std::string>{"b", "d", "x", "a"});
+  CHECK(Strs(h.Run({"LRANGE", "dst", "0", "-1"})) == std::vector<std::string>{"b", "d", "x", "a"});
   CHECK(h.Run({"LMOVE", "src", "new", "RIGHT", "RIGHT"}).str == "c");
   CHECK(h.Run({"EXISTS", "src"}).integer == 0);
   CHECK(Strs(h.Run({"LRANGE", "new", "0", "-1"})) == std::vector<std::string>{"c"});
@@ -225,8 +228,7 @@ TEST_CASE("lists: LMPOP") {
   CHECK(h.Run({"LMPOP", "1", "l", "MIDDLE"}).str == "ERR syntax error");
   CHECK(h.Run({"LMPOP", "1", "l", "LEFT", "COUNT", "0"}).str ==
         "ERR count should be greater than 0");
-  CHECK(h.Run({"LMPOP", "1", "l", "LEFT", "COUNT", "1", "COUNT", "2"}).str ==
-        "ERR syntax error");
+  CHECK(h.Run({"LMPOP", "1", "l", "LEFT", "COUNT", "1", "COUNT", "2"}).str == "ERR syntax error");
   CHECK(h.Run({"LMPOP", "1", "l", "LEFT"}).is_null());
   h.Run({"RPUSH", "b", "1", "2", "3"});
   RespValue r = h.Run({"LMPOP", "2", "a", "b", "RIGHT", "COUNT", "2"});
@@ -391,8 +393,7 @@ TEST_CASE("lists: timeouts, CLIENT UNBLOCK and disconnects") {
   CHECK(NoReply(h.RunOn(a, {"BLPOP", "q", "0"})));
   CHECK(h.Run({"CLIENT", "UNBLOCK", id, "ERROR"}).integer == 1);
   CHECK(Pending(a).str == "UNBLOCKED client unblocked via CLIENT UNBLOCK");
-  CHECK(h.Run({"CLIENT", "UNBLOCK", "asd"}).str ==
-        "ERR value is not an integer or out of range");
+  CHECK(h.Run({"CLIENT", "UNBLOCK", "asd"}).str == "ERR value is not an integer or out of range");
 
   ember::Client* b = h.NewClient();
   CHECK(NoReply(h.RunOn(a, {"BLPOP", "q", "0"})));

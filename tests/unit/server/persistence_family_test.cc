@@ -34,9 +34,7 @@ struct TempDir {
     std::error_code ec;
     std::filesystem::remove_all(path, ec);
   }
-  std::string config() const {
-    return "dir " + path + "\nsave \"\"\nenable-debug-command yes\n";
-  }
+  std::string config() const { return "dir " + path + "\nsave \"\"\nenable-debug-command yes\n"; }
 };
 
 int64_t InfoField(Harness& h, const std::string& name) {
@@ -119,8 +117,7 @@ TEST_CASE("persistence: BGSAVE forks a child and the cron reaps it") {
   }
   CHECK(InfoField(h, "rdb_bgsave_in_progress") == 0);
   CHECK(InfoField(h, "rdb_changes_since_last_save") == 0);
-  CHECK(h.Run({"INFO", "persistence"}).str.find("rdb_last_bgsave_status:ok") !=
-        std::string::npos);
+  CHECK(h.Run({"INFO", "persistence"}).str.find("rdb_last_bgsave_status:ok") != std::string::npos);
   h.Run({"FLUSHALL"});
   CHECK(h.Run({"DEBUG", "RELOAD", "NOSAVE"}).str == "OK");
   CHECK(h.Run({"GET", "b"}).str == "2");
@@ -135,8 +132,7 @@ TEST_CASE("persistence: DUMP and RESTORE") {
   CHECK(dump.str[0] == 0);
   CHECK(dump.str.substr(dump.str.size() - 10, 2) == std::string("\x0a\x00", 2));
   CHECK(h.Run({"DUMP", "nokey"}).type == RespValue::Type::kNull);
-  CHECK(h.Run({"RESTORE", "foo", "0", dump.str}).str ==
-        "BUSYKEY Target key name already exists.");
+  CHECK(h.Run({"RESTORE", "foo", "0", dump.str}).str == "BUSYKEY Target key name already exists.");
   CHECK(h.Run({"RESTORE", "foo2", "-1", dump.str}).str == "ERR Invalid TTL value, must be >= 0");
   CHECK(h.Run({"RESTORE", "foo2", "0", "xx"}).str ==
         "ERR DUMP payload version or checksum are wrong");

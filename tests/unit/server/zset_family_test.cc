@@ -48,13 +48,14 @@ void CreateZset(Harness& h, const std::string& key, const V& items) {
 }
 
 void CreateDefault(Harness& h) {
-  CreateZset(h, "zset", {"-inf", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f", "+inf",
-                         "g"});
+  CreateZset(h, "zset",
+             {"-inf", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f", "+inf", "g"});
 }
 
 void CreateLex(Harness& h) {
-  CreateZset(h, "zset", {"0", "alpha", "0", "bar", "0", "cool", "0", "down", "0", "elephant",
-                         "0", "foo", "0", "great", "0", "hill", "0", "omega"});
+  CreateZset(h, "zset",
+             {"0", "alpha", "0", "bar", "0", "cool", "0", "down", "0", "elephant", "0", "foo", "0",
+              "great", "0", "hill", "0", "omega"});
 }
 
 RespValue ParseOut(ember::Client* c) {
@@ -118,11 +119,13 @@ TEST_CASE("zset: basics on both encodings") {
           0);
     CHECK(h.Run({"ZCARD", "ztmp"}).integer == 3);
     CHECK(h.Run({"ZSCORE", "ztmp", "x"}).str == "11");
-    CHECK(h.Run({"ZADD", "ztmp", "gt", "ch", "5", "foo", "12", "x", "20", "y", "31", "z"})
-              .integer == 3);
+    CHECK(
+        h.Run({"ZADD", "ztmp", "gt", "ch", "5", "foo", "12", "x", "20", "y", "31", "z"}).integer ==
+        3);
     CHECK(h.Run({"ZSCORE", "ztmp", "y"}).str == "21");
-    CHECK(h.Run({"ZADD", "ztmp", "lt", "ch", "5", "foo", "11", "x", "21", "y", "32", "z"})
-              .integer == 1);
+    CHECK(
+        h.Run({"ZADD", "ztmp", "lt", "ch", "5", "foo", "11", "x", "21", "y", "32", "z"}).integer ==
+        1);
     CHECK(h.Run({"ZSCORE", "ztmp", "x"}).str == "11");
     CHECK(h.Run({"ZADD", "ztmp", "nx", "100", "x", "7", "new"}).integer == 1);
     CHECK(h.Run({"ZSCORE", "ztmp", "x"}).str == "11");
@@ -229,8 +232,7 @@ TEST_CASE("zset: basics on both encodings") {
     CreateDefault(h);
     CHECK(Strs(h.Run({"ZRANGEBYSCORE", "zset", "0", "3", "withscores"})) ==
           V{"b", "1", "c", "2", "d", "3"});
-    CHECK(Strs(h.Run({"ZRANGEBYSCORE", "zset", "0", "10", "LIMIT", "2", "3"})) ==
-          V{"d", "e", "f"});
+    CHECK(Strs(h.Run({"ZRANGEBYSCORE", "zset", "0", "10", "LIMIT", "2", "3"})) == V{"d", "e", "f"});
     CHECK(Strs(h.Run({"ZRANGEBYSCORE", "zset", "0", "10", "LIMIT", "2", "10"})) ==
           V{"d", "e", "f"});
     CHECK(Strs(h.Run({"ZRANGEBYSCORE", "zset", "0", "10", "LIMIT", "20", "10"})).empty());
@@ -280,12 +282,11 @@ TEST_CASE("zset: basics on both encodings") {
     CHECK(Strs(h.Run({"ZRANGEBYLEX", "zset", "-", "[cool", "LIMIT", "1", "2"})) ==
           V{"bar", "cool"});
     CHECK(Strs(h.Run({"ZRANGEBYLEX", "zset", "[bar", "[down", "LIMIT", "0", "0"})).empty());
-    CHECK(Strs(h.Run({"ZRANGEBYLEX", "zset", "[bar", "[down", "LIMIT", "1", "1"})) ==
-          V{"cool"});
+    CHECK(Strs(h.Run({"ZRANGEBYLEX", "zset", "[bar", "[down", "LIMIT", "1", "1"})) == V{"cool"});
     CHECK(Strs(h.Run({"ZREVRANGEBYLEX", "zset", "+", "[d", "LIMIT", "0", "4"})) ==
           V{"omega", "hill", "great", "foo"});
-    for (V bad : {V{"foo", "bar"}, V{"[foo", "bar"}, V{"foo", "[bar"}, V{"+x", "[bar"},
-                  V{"-x", "[bar"}}) {
+    for (V bad :
+         {V{"foo", "bar"}, V{"[foo", "bar"}, V{"foo", "[bar"}, V{"+x", "[bar"}, V{"-x", "[bar"}}) {
       CHECK(h.Run({"ZRANGEBYLEX", "fooz", bad[0], bad[1]}).str ==
             "ERR min or max not valid string range item");
     }
@@ -345,8 +346,9 @@ TEST_CASE("zset: ZRANGE options and ZRANGESTORE") {
     CHECK(h.Run({"ZRANGESTORE", "z2", "z1", "[b", "[c", "BYLEX"}).integer == 2);
     CHECK(h.Run({"ZRANGESTORE", "z2", "z1", "1", "2", "BYSCORE"}).integer == 2);
     CHECK(Strs(h.Run({"ZRANGE", "z2", "0", "-1", "withscores"})) == V{"a", "1", "b", "2"});
-    CHECK(h.Run({"ZRANGESTORE", "z2", "z1", "5", "0", "BYSCORE", "REV", "LIMIT", "0", "2"})
-              .integer == 2);
+    CHECK(
+        h.Run({"ZRANGESTORE", "z2", "z1", "5", "0", "BYSCORE", "REV", "LIMIT", "0", "2"}).integer ==
+        2);
     CHECK(Strs(h.Run({"ZRANGE", "z2", "0", "-1", "withscores"})) == V{"c", "3", "d", "4"});
     CHECK(Strs(h.Run({"ZRANGE", "z1", "5", "0", "BYSCORE", "REV", "LIMIT", "0", "2",
                       "WITHSCORES"})) == V{"d", "4", "c", "3"});
@@ -542,24 +544,20 @@ TEST_CASE("zset: set algebra") {
     h.Run({"ZADD", "zsetf", "1", "1", "3", "3", "4", "4"});
     CHECK(Strs(h.Run({"ZUNION", "2", "zsetd", "zsetf", "withscores"})) ==
           V{"1", "2", "2", "2", "4", "4", "3", "6"});
-    CHECK(Strs(h.Run({"ZINTER", "2", "zsetd", "zsetf", "withscores"})) ==
-          V{"1", "2", "3", "6"});
+    CHECK(Strs(h.Run({"ZINTER", "2", "zsetd", "zsetf", "withscores"})) == V{"1", "2", "3", "6"});
     CHECK(h.Run({"ZINTERCARD", "2", "zsetd", "zsetf"}).integer == 2);
     CHECK(Strs(h.Run({"ZDIFF", "2", "zsetd", "zsetf", "withscores"})) == V{"2", "2"});
 
-    CHECK(h.Run({"ZUNIONSTORE", "zsetc", "2", "zseta", "zsetb", "weights", "2", "3"}).integer ==
-          4);
+    CHECK(h.Run({"ZUNIONSTORE", "zsetc", "2", "zseta", "zsetb", "weights", "2", "3"}).integer == 4);
     CHECK(Strs(h.Run({"ZRANGE", "zsetc", "0", "-1", "withscores"})) ==
           V{"a", "2", "b", "7", "d", "9", "c", "12"});
     CHECK(Strs(h.Run({"ZINTER", "2", "zseta", "zsetb", "weights", "2", "3", "withscores"})) ==
           V{"b", "7", "c", "12"});
     h.Run({"SADD", "seta", "a", "b", "c"});
-    CHECK(h.Run({"ZUNIONSTORE", "zsetc", "2", "seta", "zsetb", "weights", "2", "3"}).integer ==
-          4);
+    CHECK(h.Run({"ZUNIONSTORE", "zsetc", "2", "seta", "zsetb", "weights", "2", "3"}).integer == 4);
     CHECK(Strs(h.Run({"ZRANGE", "zsetc", "0", "-1", "withscores"})) ==
           V{"a", "2", "b", "5", "c", "8", "d", "9"});
-    CHECK(h.Run({"ZINTERSTORE", "zsetc", "2", "seta", "zsetb", "weights", "2", "3"}).integer ==
-          2);
+    CHECK(h.Run({"ZINTERSTORE", "zsetc", "2", "seta", "zsetb", "weights", "2", "3"}).integer == 2);
     CHECK(Strs(h.Run({"ZRANGE", "zsetc", "0", "-1", "withscores"})) == V{"b", "5", "c", "8"});
     CHECK(h.Run({"ZDIFFSTORE", "zsetc", "2", "seta", "zsetb"}).integer == 1);
     CHECK(Strs(h.Run({"ZRANGE", "zsetc", "0", "-1", "withscores"})) == V{"a", "1"});
@@ -569,8 +567,7 @@ TEST_CASE("zset: set algebra") {
           V{"a", "1", "b", "2", "c", "3", "d", "3"});
     CHECK(Strs(h.Run({"ZINTER", "2", "zseta", "zsetb", "aggregate", "min", "withscores"})) ==
           V{"b", "1", "c", "2"});
-    CHECK(h.Run({"ZINTERSTORE", "zsetc", "2", "zseta", "zsetb", "aggregate", "max"}).integer ==
-          2);
+    CHECK(h.Run({"ZINTERSTORE", "zsetc", "2", "zseta", "zsetb", "aggregate", "max"}).integer == 2);
     CHECK(Strs(h.Run({"ZRANGE", "zsetc", "0", "-1", "withscores"})) == V{"b", "2", "c", "3"});
     CHECK(h.Run({"ZINTERCARD", "2", "zseta", "zsetb", "limit", "1"}).integer == 1);
     CHECK(h.Run({"ZINTERCARD", "2", "zseta", "zsetb", "limit", "10"}).integer == 2);
@@ -618,8 +615,7 @@ TEST_CASE("zset: set algebra") {
           "ERR syntax error");
     CHECK(h.Run({"ZDIFFSTORE", "foo", "2", "zsetd", "zsetf", "withscores"}).str ==
           "ERR syntax error");
-    CHECK(h.Run({"ZDIFF", "2", "zsetd", "zsetf", "weights", "1", "2"}).str ==
-          "ERR syntax error");
+    CHECK(h.Run({"ZDIFF", "2", "zsetd", "zsetf", "weights", "1", "2"}).str == "ERR syntax error");
     CHECK(h.Run({"ZUNION", "3", "zsetd", "zsetf"}).str == "ERR syntax error");
     CHECK(h.Run({"ZUNION", "x", "zsetd"}).str == "ERR value is not an integer or out of range");
     CHECK(h.Run({"ZUNION", "1", "zsetd", "aggregate", "avg"}).str == "ERR syntax error");
@@ -633,10 +629,8 @@ TEST_CASE("zset: set algebra") {
     }
     CHECK(h.Run({"ZINTERCARD", "1", "zseta", "zseta"}).str == "ERR syntax error");
     CHECK(h.Run({"ZINTERCARD", "1", "zseta", "LIMIT"}).str == "ERR syntax error");
-    CHECK(h.Run({"ZINTERCARD", "1", "zseta", "LIMIT", "-1"}).str ==
-          "ERR LIMIT can't be negative");
-    CHECK(h.Run({"ZINTERCARD", "1", "zseta", "LIMIT", "a"}).str ==
-          "ERR LIMIT can't be negative");
+    CHECK(h.Run({"ZINTERCARD", "1", "zseta", "LIMIT", "-1"}).str == "ERR LIMIT can't be negative");
+    CHECK(h.Run({"ZINTERCARD", "1", "zseta", "LIMIT", "a"}).str == "ERR LIMIT can't be negative");
     CHECK(h.Run({"ZINTERCARD", "1", "zseta", "weights", "1"}).str == "ERR syntax error");
 
     // RESP3 nests the pairs.
@@ -829,7 +823,7 @@ TEST_CASE("zset: ZRANDMEMBER") {
     CAPTURE(enc);
     Harness h;
     UseEncoding(h, enc);
-    V items = {"1", "a", "2", "b", "3", "c", "4", "d", "5", "e",
+    V items = {"1", "a", "2", "b", "3", "c", "4", "d", "5",  "e",
                "6", "f", "7", "g", "7", "h", "9", "i", "10", "j"};
     CreateZset(h, "myzset", items);
     CHECK(Enc(h, "myzset") == enc);
@@ -956,13 +950,13 @@ TEST_CASE("zset: ZSCAN") {
 TEST_CASE("zset: wrong types, COPY, MEMORY USAGE and notifications bookkeeping") {
   Harness h;
   h.Run({"SET", "str", "x"});
-  for (V cmd : {V{"ZADD", "str", "1", "a"}, V{"ZINCRBY", "str", "1", "a"}, V{"ZREM", "str", "a"},
-                V{"ZCARD", "str"}, V{"ZSCORE", "str", "a"}, V{"ZMSCORE", "str", "a"},
-                V{"ZRANK", "str", "a"}, V{"ZRANGE", "str", "0", "1"},
-                V{"ZRANGEBYSCORE", "str", "0", "1"}, V{"ZRANGEBYLEX", "str", "-", "+"},
-                V{"ZCOUNT", "str", "0", "1"}, V{"ZLEXCOUNT", "str", "-", "+"},
-                V{"ZREMRANGEBYRANK", "str", "0", "1"}, V{"ZRANDMEMBER", "str"},
-                V{"ZRANDMEMBER", "str", "2"}, V{"ZSCAN", "str", "0"}}) {
+  for (V cmd :
+       {V{"ZADD", "str", "1", "a"}, V{"ZINCRBY", "str", "1", "a"}, V{"ZREM", "str", "a"},
+        V{"ZCARD", "str"}, V{"ZSCORE", "str", "a"}, V{"ZMSCORE", "str", "a"},
+        V{"ZRANK", "str", "a"}, V{"ZRANGE", "str", "0", "1"}, V{"ZRANGEBYSCORE", "str", "0", "1"},
+        V{"ZRANGEBYLEX", "str", "-", "+"}, V{"ZCOUNT", "str", "0", "1"},
+        V{"ZLEXCOUNT", "str", "-", "+"}, V{"ZREMRANGEBYRANK", "str", "0", "1"},
+        V{"ZRANDMEMBER", "str"}, V{"ZRANDMEMBER", "str", "2"}, V{"ZSCAN", "str", "0"}}) {
     CAPTURE(cmd[0]);
     CHECK(h.Run(cmd).str == kWrongType);
   }
@@ -1010,9 +1004,8 @@ TEST_CASE("zset: skiplist stress matches a sorted model") {
     REQUIRE(card == int64_t(model.size()));
     if (card > 0) {
       int64_t index = int64_t(rng() % uint64_t(card));
-      std::string ele = h.Run({"ZRANGE", "myzset", std::to_string(index), std::to_string(index)})
-                            .elems.at(0)
-                            .str;
+      std::string ele =
+          h.Run({"ZRANGE", "myzset", std::to_string(index), std::to_string(index)}).elems.at(0).str;
       CHECK(h.Run({"ZRANK", "myzset", ele}).integer == index);
     }
   }

@@ -61,14 +61,14 @@ TEST_CASE("listpack: exact bytes of small entries") {
   lp::Free(l);
 
   l = lp::New();
-  l = lp::Append(l, "127");   // 7-bit uint
-  l = lp::Append(l, "128");   // 13-bit
-  l = lp::Append(l, "-1");    // 13-bit negative
-  l = lp::AppendInt(l, 300);  // 13-bit
-  std::vector<uint8_t> expect = {19,   0,    0, 0, 4, 0,            //
-                                 0x7F, 1,                         //
-                                 0xC0, 0x80, 2,                   //
-                                 0xDF, 0xFF, 2,                   //
+  l = lp::Append(l, "127");                                 // 7-bit uint
+  l = lp::Append(l, "128");                                 // 13-bit
+  l = lp::Append(l, "-1");                                  // 13-bit negative
+  l = lp::AppendInt(l, 300);                                // 13-bit
+  std::vector<uint8_t> expect = {19,   0,    0, 0,   4, 0,  //
+                                 0x7F, 1,                   //
+                                 0xC0, 0x80, 2,             //
+                                 0xDF, 0xFF, 2,             //
                                  0xC1, 0x2C, 2, 0xFF};
   // Fix the total length in the expectation.
   expect[0] = static_cast<uint8_t>(expect.size());
@@ -76,14 +76,14 @@ TEST_CASE("listpack: exact bytes of small entries") {
   lp::Free(l);
 
   l = lp::New();
-  l = lp::AppendInt(l, 32767);     // 16-bit
-  l = lp::AppendInt(l, -8388608);  // 24-bit
-  l = lp::AppendInt(l, INT32_MAX); // 32-bit
-  l = lp::AppendInt(l, INT64_MIN); // 64-bit
-  std::vector<uint8_t> expect2 = {0,    0,    0,    0,    4,    0,                         //
-                                  0xF1, 0xFF, 0x7F, 3,                                     //
-                                  0xF2, 0x00, 0x00, 0x80, 4,                               //
-                                  0xF3, 0xFF, 0xFF, 0xFF, 0x7F, 5,                         //
+  l = lp::AppendInt(l, 32767);                                      // 16-bit
+  l = lp::AppendInt(l, -8388608);                                   // 24-bit
+  l = lp::AppendInt(l, INT32_MAX);                                  // 32-bit
+  l = lp::AppendInt(l, INT64_MIN);                                  // 64-bit
+  std::vector<uint8_t> expect2 = {0,    0,    0,    0,    4,    0,  //
+                                  0xF1, 0xFF, 0x7F, 3,              //
+                                  0xF2, 0x00, 0x00, 0x80, 4,        //
+                                  0xF3, 0xFF, 0xFF, 0xFF, 0x7F, 5,  //
                                   0xF4, 0,    0,    0,    0,    0, 0, 0, 0x80, 9, 0xFF};
   expect2[0] = static_cast<uint8_t>(expect2.size());
   CHECK(Raw(l) == expect2);
@@ -115,8 +115,8 @@ TEST_CASE("listpack: integer width boundaries round trip") {
                                  INT64_MIN,
                                  INT64_MAX};
   // Expected entry size (encoding + data + backlen) for each value.
-  std::vector<size_t> sizes = {2, 2, 2, 3, 3, 3, 4, 3, 4, 4, 5, 4, 5,
-                               5, 6, 5, 6, 6, 10, 6, 10, 10, 10};
+  std::vector<size_t> sizes = {2, 2, 2, 3, 3, 3, 4,  3, 4,  4,  5, 4,
+                               5, 5, 6, 5, 6, 6, 10, 6, 10, 10, 10};
   REQUIRE(values.size() == sizes.size());
   for (size_t i = 0; i < values.size(); i++) {
     CAPTURE(values[i]);
@@ -160,10 +160,9 @@ TEST_CASE("listpack: string length boundaries") {
   };
   // 63/64 switch 6-bit -> 12-bit; 4095/4096 switch 12-bit -> 32-bit; backlen grows at
   // encoded sizes 128, 16383, 2097151.
-  std::vector<Case> cases = {{0, 1, 1},         {1, 1, 1},      {63, 1, 1},
-                             {64, 2, 1},        {125, 2, 1},    {126, 2, 2},
-                             {4095, 2, 2},      {4096, 5, 2},   {16377, 5, 2},
-                             {16378, 5, 3},     {2097145, 5, 3}, {2097146, 5, 4}};
+  std::vector<Case> cases = {{0, 1, 1},     {1, 1, 1},     {63, 1, 1},      {64, 2, 1},
+                             {125, 2, 1},   {126, 2, 2},   {4095, 2, 2},    {4096, 5, 2},
+                             {16377, 5, 2}, {16378, 5, 3}, {2097145, 5, 3}, {2097146, 5, 4}};
   for (const Case& c : cases) {
     CAPTURE(c.len);
     std::string s(c.len, 'x');
@@ -288,7 +287,7 @@ TEST_CASE("listpack: validate rejects corrupted blobs") {
 
   auto bad = good;
   CHECK_FALSE(lp::Validate(bad.data(), 5, false));  // too short
-  bad[0]++;                                          // total bytes mismatch
+  bad[0]++;                                         // total bytes mismatch
   CHECK_FALSE(lp::Validate(bad.data(), bad.size(), false));
   bad = good;
   bad.back() = 0;  // no terminator
@@ -330,10 +329,14 @@ TEST_CASE("listpack: random operations against a vector model") {
   std::vector<std::string> model;
   auto rand_value = [&]() -> std::string {
     switch (rng() % 4) {
-      case 0: return std::to_string(static_cast<int64_t>(rng()) - 2000000000LL);
-      case 1: return std::to_string(rng() % 200);
-      case 2: return std::string(rng() % 100, 'a' + rng() % 26);
-      default: return std::string(rng() % 5000, 'q');
+      case 0:
+        return std::to_string(static_cast<int64_t>(rng()) - 2000000000LL);
+      case 1:
+        return std::to_string(rng() % 200);
+      case 2:
+        return std::string(rng() % 100, 'a' + rng() % 26);
+      default:
+        return std::string(rng() % 5000, 'q');
     }
   };
   for (int step = 0; step < 3000; step++) {

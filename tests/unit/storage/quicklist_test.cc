@@ -69,11 +69,16 @@ void CheckEqual(Quicklist& ql, const std::deque<std::string>& model) {
 
 std::string RandValue(std::mt19937& rng) {
   switch (rng() % 6) {
-    case 0: return std::to_string(int64_t(rng()) - 1000000);
-    case 1: return std::to_string(rng() % 100);
-    case 2: return std::string(1 + rng() % 60, char('a' + rng() % 26));
-    case 3: return std::string(200 + rng() % 300, 'r');  // compressible
-    case 4: return std::string(rng() % 10000, 'L');       // may exceed the node budget
+    case 0:
+      return std::to_string(int64_t(rng()) - 1000000);
+    case 1:
+      return std::to_string(rng() % 100);
+    case 2:
+      return std::string(1 + rng() % 60, char('a' + rng() % 26));
+    case 3:
+      return std::string(200 + rng() % 300, 'r');  // compressible
+    case 4:
+      return std::string(rng() % 10000, 'L');  // may exceed the node budget
     default: {
       std::string s(30 + rng() % 50, ' ');
       for (char& ch : s) ch = char(rng());
@@ -257,7 +262,7 @@ TEST_CASE("quicklist: random operations against a deque model") {
     int fill, depth;
     size_t threshold;
   };
-  std::vector<Config> configs = {{-2, 0, 0}, {4, 0, 0}, {-1, 1, 0}, {3, 2, 0},
+  std::vector<Config> configs = {{-2, 0, 0},   {4, 0, 0}, {-1, 1, 0},   {3, 2, 0},
                                  {-2, 1, 500}, {1, 1, 0}, {-5, 4, 2000}};
   for (const Config& cfg : configs) {
     CAPTURE(cfg.fill);
@@ -351,9 +356,8 @@ TEST_CASE("quicklist: ForEachInRange reads every range both ways") {
           uint64_t n = count < avail ? count : avail;
           std::vector<std::string> got;
           char buf[32];
-          ql.ForEachInRange(first, n, reverse, [&](const Quicklist::Value& v) {
-            got.emplace_back(v.AsString(buf));
-          });
+          ql.ForEachInRange(first, n, reverse,
+                            [&](const Quicklist::Value& v) { got.emplace_back(v.AsString(buf)); });
           std::vector<std::string> want;
           for (uint64_t k = 0; k < n; k++) want.push_back(model[reverse ? first - k : first + k]);
           CHECK(got == want);

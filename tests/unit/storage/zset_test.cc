@@ -270,8 +270,8 @@ TEST_CASE("zset: skiplist random operations match a reference model") {
       // Rank and by-rank lookups.
       auto it = m.scores.find(member);
       if (it != m.scores.end()) {
-        uint64_t rank = uint64_t(std::distance(m.ordered.begin(),
-                                               m.ordered.find({it->second, member}))) + 1;
+        uint64_t rank =
+            uint64_t(std::distance(m.ordered.begin(), m.ordered.find({it->second, member}))) + 1;
         CHECK(zs->Rank(it->second, member) == rank);
         CHECK(zs->ByRank(rank)->member() == member);
       } else {
