@@ -1401,18 +1401,26 @@ void AppendOnlyFile::Stop() {
   std::string().swap(buf_);
 }
 
-bool AppendOnlyFile::PrepareForShutdown() {
+bool AppendOnlyFile::PrepareForShutdown(bool force) {
   if (child_pid_ > 0) {
+    // Without the initial rewrite there is no AOF yet: exiting would lose the dataset.
+    if (state_ == State::kWaitRewrite) {
+      if (!force) {
+        spdlog::warn("Writing initial AOF, can't exit.");
+        return false;
+      }
+      spdlog::warn("Writing initial AOF. Exit anyway.");
+    }
     spdlog::warn("There is a child rewriting the AOF. Killing it!");
     KillChild();
   }
   if (state_ == State::kOff) return true;
-  bool ok = state_ == State::kOn;
-  if (!ok) spdlog::warn("Writing initial AOF, can't exit.");
   spdlog::info("Calling fsync() on the AOF file.");
   Flush(true);
-  if (fd_ != -1) fdatasync(fd_);
-  return ok;
+  if (fd_ != -1 && fdatasync(fd_) == -1) {
+    spdlog::warn("Fail to fsync the AOF file: {}.", strerror(errno));
+  }
+  return true;
 }
 
 void AppendOnlyFile::AppendInfo(std::string* out) {

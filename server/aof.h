@@ -141,9 +141,9 @@ class AppendOnlyFile {
   bool rewrite_scheduled() const { return rewrite_scheduled_; }
   size_t buffer_size() const { return buf_.size(); }
 
-  // SHUTDOWN: kills a rewrite child, flushes and fsyncs. False when the AOF is still being
-  // created (the caller decides whether to exit anyway).
-  bool PrepareForShutdown();
+  // Shutdown: kills a rewrite child, flushes and fsyncs. False (child left running) when the
+  // initial AOF is still being written, unless `force`.
+  bool PrepareForShutdown(bool force);
 
   // Writes must be refused (MISCONF) after a failed write or background fsync; `why` gets
   // the error text.

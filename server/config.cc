@@ -360,7 +360,7 @@ std::vector<OptionDef> BuildTable() {
   t.push_back(Num("min-replicas-to-write", "min-slaves-to-write", M, 0, kIntMax, 0));
   t.push_back(Num("min-replicas-max-lag", "min-slaves-max-lag", M, 0, kIntMax, 10));
   t.push_back(Num("watchdog-period", nullptr, kHidden, 0, kIntMax, 0));
-  t.push_back(Num("shutdown-timeout", nullptr, M, 0, kIntMax, 10));
+  t.push_back(Num("shutdown-timeout", nullptr, M, 0, kIntMax, 10, 0, &C::shutdown_timeout));
   t.push_back(Num("repl-diskless-sync-max-replicas", nullptr, M, 0, kIntMax, 0));
   // --- unsigned int ---
   t.push_back(UNum("maxclients", nullptr, M, 1, kUIntMax, 10000, 0, &C::maxclients));

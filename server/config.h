@@ -115,6 +115,7 @@ class Config {
   bool lazyfree_lazy_user_flush = false;
   bool lazyfree_lazy_expire = false;
   int64_t repl_ping_replica_period = 10;
+  int64_t shutdown_timeout = 10;  // seconds a shutdown waits for lagging replicas
   bool lazyfree_lazy_user_del = false;
 
   // --- Loading. Errors carry Redis's text; the caller prints and exits. ---

@@ -69,6 +69,8 @@ void Server::FeedMonitors(Client& c, int dbid) {
 }
 
 void Server::Dispatch(Client& c) {
+  // The shutdown sequence completed in this loop iteration: nothing more runs.
+  if (shutdown_) return;
   CmdArgs args(c.argv);
   ReplyBuilder& r = c.reply();
   r.set_error_hook(CountError, this);

@@ -58,23 +58,6 @@ bool HandleInfoFlags(int argc, char** argv, int* exit_code) {
   return true;
 }
 
-struct Signals {
-  uv_signal_t term, intr;
-};
-
-void OnSignal(uv_signal_t* h, int signum) noexcept {
-  auto* server = static_cast<ember::Server*>(h->data);
-  spdlog::warn("Received {} scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
-  // Saves first when save points are configured; a failed save keeps the server running.
-  if (!ember::PrepareForShutdown(*server, false, false, false)) {
-    spdlog::warn(
-        "SIGTERM received but errors trying to shut down the server, check the logs for more "
-        "information");
-    return;
-  }
-  server->RequestShutdown();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,6 +82,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!ember::SetupLogging(cfg.logfile, cfg.loglevel, 'M')) return 1;
+  ember::InstallShutdownSignalHandlers(*server, cfg.logfile);
   server->executable = argv[0];
   for (int i = 0; i < argc; i++) server->exec_argv.emplace_back(argv[i]);
 
@@ -141,19 +125,6 @@ int main(int argc, char** argv) {
     }
   }
 
-  Signals sigs;
-  uv_signal_init(loop, &sigs.term);
-  uv_signal_init(loop, &sigs.intr);
-  sigs.term.data = sigs.intr.data = server.get();
-  uv_signal_start(&sigs.term, OnSignal, SIGTERM);
-  uv_signal_start(&sigs.intr, OnSignal, SIGINT);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&sigs.term));
-  uv_unref(reinterpret_cast<uv_handle_t*>(&sigs.intr));
-
-  server->Run();  // SHUTDOWN and the signals logged "User requested shutdown..." and saved
-  if (!cfg.pidfile.empty()) unlink(cfg.pidfile.c_str());
-  spdlog::warn("Ember is now ready to exit, bye bye...");
-  spdlog::shutdown();
-  // Exit without tearing down the keyspace: the OS reclaims memory faster.
-  _exit(0);
+  server->Run();  // until SHUTDOWN or a signal completed the shutdown sequence
+  ember::ExitAfterShutdown();
 }

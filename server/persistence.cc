@@ -661,17 +661,8 @@ bool LoadDataFromDisk(Server& s) {
 
 // ---- Shutdown, FLUSHALL, DEBUG RELOAD -----------------------------------------------------
 
-bool PrepareForShutdown(Server& s, bool save, bool nosave, bool force) {
-  if (s.loading) {
-    save = false;
-    nosave = true;
-  }
-  spdlog::warn("User requested shutdown...");
+bool ShutdownPersistence(Server& s, bool save, bool nosave, bool force) {
   RdbState& st = Rdb(s);
-  if (!s.aof().PrepareForShutdown() && !force) {
-    spdlog::warn("Errors trying to shut down the server. Check the logs for more information.");
-    return false;
-  }
   if (st.child_pid > 0) {
     spdlog::warn("There is a child saving an .rdb. Killing it!");
     kill(st.child_pid, SIGUSR1);
@@ -680,16 +671,15 @@ bool PrepareForShutdown(Server& s, bool save, bool nosave, bool force) {
     waitpid(st.child_pid, &status, 0);
     ResetChild(s);
   }
+  if (!s.aof().PrepareForShutdown(force)) return false;
   if ((!s.config().save.empty() && !nosave) || save) {
     spdlog::info("Saving the final RDB snapshot before exiting.");
     if (!SaveRdb(s).ok()) {
-      if (force) {
-        spdlog::warn("Error trying to save the DB. Exit anyway.");
-      } else {
+      if (!force) {
         spdlog::warn("Error trying to save the DB, can't exit.");
-        spdlog::warn("Errors trying to shut down the server. Check the logs for more information.");
         return false;
       }
+      spdlog::warn("Error trying to save the DB. Exit anyway.");
     }
   }
   return true;

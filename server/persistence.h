@@ -74,10 +74,11 @@ Status LoadRdbFromFd(Server& s, int fd, uint64_t size, bool allow_dup, bool aof_
 // has been logged).
 bool LoadDataFromDisk(Server& s);
 
-// SHUTDOWN and SIGTERM (Redis's prepareForShutdown): kills a saving child and saves when
-// save points are configured (unless `nosave`) or `save` is given. False if saving failed
-// and `force` is not set (the server keeps running).
-bool PrepareForShutdown(Server& s, bool save, bool nosave, bool force);
+// The persistence steps of the final shutdown (Server::FinishShutdown): kills a saving
+// child, finishes the AOF, and saves when save points are configured (unless `nosave`) or
+// `save` is given. False if the AOF or the save failed and `force` is not set (the server
+// keeps running).
+bool ShutdownPersistence(Server& s, bool save, bool nosave, bool force);
 // FLUSHALL: kills a saving child and, with save points configured, writes the empty RDB.
 void FlushAllResetRdb(Server& s);
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: replies to the client.

@@ -315,6 +315,8 @@ void Server::LoadingAdvance(uint64_t loaded_bytes) {
     return;
   }
   p.last_events_bytes = loaded_bytes;
+  // SIGTERM during the load: exit without saving the half-loaded dataset.
+  if (ShutdownRequestedWhileLoading()) ExitAfterShutdown();
   // Accept, read and answer what arrived; replies go out at once (the prepare hook that
   // normally flushes them does not run before the loop starts).
   uv_run(loop_, UV_RUN_NOWAIT);
@@ -417,6 +419,8 @@ void Server::FreeClient(Client* c) {
   monitors.erase(std::remove(monitors.begin(), monitors.end(), c), monitors.end());
   pending_writes_.erase(std::remove(pending_writes_.begin(), pending_writes_.end(), c),
                         pending_writes_.end());
+  shutdown_waiters_.erase(std::remove(shutdown_waiters_.begin(), shutdown_waiters_.end(), c),
+                          shutdown_waiters_.end());
   delete c;
 }
 
@@ -505,7 +509,9 @@ void Server::OnBeforeSleep(uv_prepare_t* p) noexcept {
 void Server::OnCron(uv_timer_t* t) noexcept { static_cast<Server*>(t->data)->Cron(); }
 
 void Server::Cron() {
+  if (pause_cron) return;
   cron_loops_++;
+  ShutdownCron();
   int64_t now = NowMs();
   if (pause_end_ms && now >= pause_end_ms) UnpauseClients();
   blocking_->HandleTimeouts(now);
@@ -561,6 +567,10 @@ void Server::ClientsCron() {
 
 void Server::UnpauseClients() {
   pause_end_ms = 0;
+  RetryPausedClients();
+}
+
+void Server::RetryPausedClients() {
   std::vector<Client*> paused;
   for (auto& [id, c] : clients_) {
     if (c->has(kClientInPause)) paused.push_back(c);
@@ -573,11 +583,17 @@ void Server::UnpauseClients() {
 }
 
 bool Server::ClientsArePaused(const Command* cmd) const {
-  if (!pause_end_ms || NowMs() >= pause_end_ms) return false;
+  bool by_command = pause_end_ms && NowMs() < pause_end_ms;
+  if (!by_command && !shutdown_pause_) return false;
   if (!cmd) return true;
-  if (!pause_write_only) return true;
+  // The strictest pause wins; the shutdown pause is a WRITE pause.
+  if (by_command && !pause_write_only) return true;
   // WRITE pause: block writes and commands that may replicate (EVAL, PUBLISH...).
   return cmd->has(kCmdWrite) || cmd->has(kCmdMayReplicate);
+}
+
+size_t Server::blocked_clients() const {
+  return blocking_->blocked_clients() + waiters_.size() + shutdown_waiters_.size();
 }
 
 void Server::ActiveExpireCycle(bool fast) {

@@ -25,6 +25,18 @@
 namespace ember {
 
 class Acl;
+class Server;
+
+// SHUTDOWN's options (and shutdown-on-sigint / shutdown-on-sigterm).
+struct ShutdownFlags {
+  bool save = false, nosave = false, now = false, force = false;
+};
+
+// Installs the SIGTERM/SIGINT handlers: the shutdown runs from the cron (Server::ShutdownCron);
+// a second SIGINT exits at once. `logfile` ("" for stdout) receives the handler's messages.
+void InstallShutdownSignalHandlers(const Server& s, const std::string& logfile);
+// The last step once the shutdown sequence succeeded: logs and exits the process.
+[[noreturn]] void ExitAfterShutdown();
 
 struct SlowlogEntry {
   uint64_t id;
@@ -189,11 +201,32 @@ class Server {
   uint64_t NextClientId() { return next_client_id_++; }
   Client* current_client() { return current_client_; }
 
-  // CLIENT PAUSE.
+  // CLIENT PAUSE (and the write pause while a shutdown waits for replicas). With `cmd` null:
+  // whether any pause is in effect.
   int64_t pause_end_ms = 0;
   bool pause_write_only = false;
   bool ClientsArePaused(const Command* cmd) const;
   void UnpauseClients();
+  // Paused clients try their pending request again.
+  void RetryPausedClients();
+
+  // Shutdown (server/shutdown.cc), as Redis 7.0: lagging replicas get up to shutdown-timeout
+  // seconds with writes paused, then the final persistence steps; failures keep the server
+  // running. PrepareForShutdown is true when the loop was asked to stop (the caller exits).
+  bool PrepareForShutdown(ShutdownFlags flags);
+  // SHUTDOWN: `c` blocks until the shutdown fails (error reply) or the process exits.
+  void ShutdownOnRequest(Client& c, ShutdownFlags flags);
+  bool AbortShutdown();
+  bool shutdown_initiated() const { return shutdown_deadline_ms_ != 0; }
+  int64_t shutdown_deadline_ms() const { return shutdown_deadline_ms_; }
+  // Signals received are acted on here (from the cron, so DEBUG PAUSE-CRON defers them).
+  void ShutdownCron();
+  // During the startup load: true when a signal asked for the shutdown and it may proceed.
+  bool ShutdownRequestedWhileLoading();
+  // Clients blocked in BLPOP-style commands, WAIT and SHUTDOWN (INFO blocked_clients).
+  size_t blocked_clients() const;
+  // DEBUG PAUSE-CRON: the cron does nothing while set.
+  bool pause_cron = false;
 
   // MONITOR: feed a request to monitors.
   std::vector<Client*> monitors;
@@ -278,6 +311,14 @@ class Server {
   std::map<uint64_t, Client*> clients_;
   std::vector<Client*> pending_writes_;
   std::vector<Client*> flushing_;  // the batch FlushPendingWrites is writing
+  // Shutdown state (server/shutdown.cc).
+  bool ReadyToShutdown() const;
+  bool FinishShutdown();
+  void CancelShutdown();
+  ShutdownFlags shutdown_flags_;
+  int64_t shutdown_deadline_ms_ = 0;  // set while waiting for replicas
+  std::vector<Client*> shutdown_waiters_;
+  bool shutdown_pause_ = false;
   std::vector<Client*> closing_;
   uint64_t next_client_id_ = 1;
   Client* current_client_ = nullptr;

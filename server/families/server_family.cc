@@ -58,7 +58,6 @@ namespace ember {
 namespace {
 bool g_disable_deny_scripts = false;
 bool g_skip_checksum_validation = false;
-bool g_pause_cron = false;
 int64_t g_aof_flush_sleep_us = 0;
 int64_t g_reply_buffer_peak_reset_ms = 5000;
 bool g_reply_buffer_resizing = true;
@@ -70,7 +69,6 @@ size_t g_startup_memory = 0;
 uint64_t DebugQuicklistPackedThreshold() { return Quicklist::packed_threshold(); }
 bool DebugDisableDenyScripts() { return g_disable_deny_scripts; }
 bool DebugSkipChecksumValidation() { return g_skip_checksum_validation; }
-bool DebugPauseCron() { return g_pause_cron; }
 int64_t DebugAofFlushSleepUs() { return g_aof_flush_sleep_us; }
 
 namespace {
@@ -184,6 +182,9 @@ struct DbOverhead {
 struct MemOverhead {
   size_t total = 0, startup = 0, peak = 0;
   size_t clients_normal = 0, clients_slaves = 0;
+  // Replication data written for replicas and not yet taken by their sockets (Redis 7 keeps
+  // it in one shared buffer and leaves it out of mem_clients_slaves).
+  size_t repl_buffers = 0;
   std::vector<DbOverhead> dbs;
   size_t overhead_total = 0, dataset = 0, total_keys = 0, bytes_per_key = 0;
   float peak_perc = 0, dataset_perc = 0;
@@ -225,9 +226,15 @@ MemOverhead ComputeMemOverhead(Server& s) {
 
   size_t total = mh.startup;
   for (auto& [id, c] : s.clients()) {
-    (c->has(kClientReplica) ? mh.clients_slaves : mh.clients_normal) += ClientMemory(*c);
+    if (c->has(kClientReplica)) {
+      size_t pending = c->output_bytes();
+      mh.repl_buffers += pending;
+      mh.clients_slaves += ClientMemory(*c) - std::min(pending, ClientMemory(*c));
+    } else {
+      mh.clients_normal += ClientMemory(*c);
+    }
   }
-  total += mh.clients_normal + mh.clients_slaves;
+  total += mh.clients_normal + mh.clients_slaves + mh.repl_buffers;
 
   for (int i = 0; i < s.db_count(); i++) {
     Db& db = s.db(i);
@@ -310,6 +317,9 @@ void InfoServer(Server& s, std::string* out) {
           gcc_major, gcc_minor, gcc_patch, int64_t(getpid()), s.run_id, s.config().port, NowUs(),
           uptime, uptime / (3600 * 24), s.config().hz, s.config().hz, LruClock(), s.executable,
           s.config().config_file());
+  if (s.shutdown_initiated()) {
+    Appendf(out, "shutdown_in_milliseconds:{}\r\n", s.shutdown_deadline_ms() - NowMs());
+  }
 }
 
 void InfoClients(Server& s, std::string* out) {
@@ -330,7 +340,7 @@ void InfoClients(Server& s, std::string* out) {
           "blocked_clients:{}\r\n"
           "tracking_clients:0\r\n"
           "clients_in_timeout_table:0\r\n",
-          connected, s.config().maxclients, max_in, max_out, s.blocking().blocked_clients());
+          connected, s.config().maxclients, max_in, max_out, s.blocked_clients());
 }
 
 void InfoMemory(Server& s, std::string* out) {
@@ -374,34 +384,35 @@ void InfoMemory(Server& s, std::string* out) {
           "used_memory_functions:0\r\n"
           "used_memory_scripts:0\r\n"
           "used_memory_scripts_human:0B\r\n");
-  Appendf(
-      out,
-      "maxmemory:{}\r\n"
-      "maxmemory_human:{}\r\n"
-      "maxmemory_policy:{}\r\n"
-      "allocator_frag_ratio:{:.2f}\r\n"
-      "allocator_frag_bytes:{}\r\n"
-      "allocator_rss_ratio:{:.2f}\r\n"
-      "allocator_rss_bytes:{}\r\n"
-      "rss_overhead_ratio:{:.2f}\r\n"
-      "rss_overhead_bytes:{}\r\n"
-      "mem_fragmentation_ratio:{:.2f}\r\n"
-      "mem_fragmentation_bytes:{}\r\n"
-      "mem_not_counted_for_evict:0\r\n"
-      "mem_replication_backlog:0\r\n"
-      "mem_total_replication_buffers:0\r\n"
-      "mem_clients_slaves:{}\r\n"
-      "mem_clients_normal:{}\r\n"
-      "mem_cluster_links:0\r\n"
-      "mem_aof_buffer:0\r\n"
-      "mem_allocator:libc\r\n"
-      "active_defrag_running:0\r\n"
-      "lazyfree_pending_objects:0\r\n"
-      "lazyfreed_objects:0\r\n",
-      cfg.maxmemory, BytesToHuman(uint64_t(cfg.maxmemory)), cfg.maxmemory_policy, mh.allocator_frag,
-      // Redis prints this one unsigned, so a negative difference wraps.
-      uint64_t(mh.allocator_frag_bytes), mh.allocator_rss, mh.allocator_rss_bytes, mh.rss_extra,
-      mh.rss_extra_bytes, mh.total_frag, mh.total_frag_bytes, mh.clients_slaves, mh.clients_normal);
+  Appendf(out,
+          "maxmemory:{}\r\n"
+          "maxmemory_human:{}\r\n"
+          "maxmemory_policy:{}\r\n"
+          "allocator_frag_ratio:{:.2f}\r\n"
+          "allocator_frag_bytes:{}\r\n"
+          "allocator_rss_ratio:{:.2f}\r\n"
+          "allocator_rss_bytes:{}\r\n"
+          "rss_overhead_ratio:{:.2f}\r\n"
+          "rss_overhead_bytes:{}\r\n"
+          "mem_fragmentation_ratio:{:.2f}\r\n"
+          "mem_fragmentation_bytes:{}\r\n"
+          "mem_not_counted_for_evict:0\r\n"
+          "mem_replication_backlog:0\r\n"
+          "mem_total_replication_buffers:{}\r\n"
+          "mem_clients_slaves:{}\r\n"
+          "mem_clients_normal:{}\r\n"
+          "mem_cluster_links:0\r\n"
+          "mem_aof_buffer:0\r\n"
+          "mem_allocator:libc\r\n"
+          "active_defrag_running:0\r\n"
+          "lazyfree_pending_objects:0\r\n"
+          "lazyfreed_objects:0\r\n",
+          cfg.maxmemory, BytesToHuman(uint64_t(cfg.maxmemory)), cfg.maxmemory_policy,
+          mh.allocator_frag,
+          // Redis prints this one unsigned, so a negative difference wraps.
+          uint64_t(mh.allocator_frag_bytes), mh.allocator_rss, mh.allocator_rss_bytes, mh.rss_extra,
+          mh.rss_extra_bytes, mh.total_frag, mh.total_frag_bytes, mh.repl_buffers,
+          mh.clients_slaves, mh.clients_normal);
 }
 
 void InfoPersistence(Server& s, std::string* out) { AppendPersistenceInfo(s, out); }
@@ -1450,22 +1461,22 @@ void ShutdownCmd(Client& c, CmdArgs args) {
     c.reply().Error(err::kSyntax);
     return;
   }
+  Server& s = c.server();
   if (abort) {
-    // Shutdown is immediate (no replicas to wait for), so none is ever pending.
-    c.reply().Error("No shutdown in progress.");
+    if (s.AbortShutdown()) {
+      c.reply().Ok();
+    } else {
+      c.reply().Error("No shutdown in progress.");
+    }
     return;
   }
   if (!now && c.has(kClientMulti)) {
     ReplyErr(c, "SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
     return;
   }
-  // Saves when asked to, or when save points are configured and NOSAVE is not given.
-  if (!PrepareForShutdown(c.server(), save, nosave, force)) {
-    c.reply().Error("Errors trying to SHUTDOWN. Check logs.");
-    return;
-  }
-  c.server().RequestShutdown();
-  // No reply: the process exits and the connection closes.
+  // The client waits (blocked) while lagging replicas catch up; no reply when the process
+  // exits, "Errors trying to SHUTDOWN" when the save fails or the shutdown is aborted.
+  s.ShutdownOnRequest(c, ShutdownFlags{.save = save, .nosave = nosave, .now = now, .force = force});
 }
 
 // --------------------------------------------------------------------------------------
@@ -2105,7 +2116,7 @@ void DebugCmd(Client& c, CmdArgs args) {
       r.Ok();
     }
   } else if (is("pause-cron") && argc == 3) {
-    g_pause_cron = Atoi(args[2]) != 0;
+    c.server().pause_cron = Atoi(args[2]) != 0;
     r.Ok();
   } else if (is("replybuffer") && argc == 4) {
     if (EqualsIgnoreCase(args[2], "peak-reset-time")) {

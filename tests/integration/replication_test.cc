@@ -2,6 +2,7 @@
 // stream, WAIT, read-only replicas, REPLICAOF NO ONE, and interoperability with Debian's
 // redis-server 7.0.15 as master (diskless EOF transfer) and as replica.
 #include <doctest/doctest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -133,6 +134,79 @@ TEST_CASE("replication: a replica reconnects after its master restarts") {
   CHECK(Cmd(r, {"INFO", "replication"}).str.find("master_link_down_since_seconds:") !=
         std::string::npos);
   CHECK(Cmd(r, {"GET", "k"}).str == "1");  // stale data is served by default
+}
+
+// An INFO field's value ("" when absent).
+std::string InfoValue(RespClient& c, const std::string& section, const std::string& name) {
+  std::string s = Cmd(c, {"INFO", section}).str;
+  size_t p = s.find("\n" + name + ":");
+  if (p == std::string::npos) return "";
+  p += name.size() + 2;
+  return s.substr(p, s.find('\r', p) - p);
+}
+
+TEST_CASE("replication: shutdown waits for a lagging replica; SHUTDOWN ABORT cancels it") {
+  ServerProcess master({"--shutdown-timeout", "60"});
+  REQUIRE(master.Start());
+  ServerProcess replica;
+  REQUIRE(replica.Start());
+  RespClient r = replica.Connect();
+  Attach(r, master);
+  RespClient m = master.Connect();
+  Cmd(m, {"SET", "k", "1"});
+  REQUIRE(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
+
+  // A stopped replica cannot acknowledge the next write: SHUTDOWN waits (the client blocks,
+  // writes are paused) until SHUTDOWN ABORT, which answers the waiting client with an error.
+  kill(replica.pid(), SIGSTOP);
+  Cmd(m, {"INCR", "k"});
+  RespClient waiting = master.Connect();
+  REQUIRE(waiting.SendRaw(ember::EncodeCommand({"SHUTDOWN"})).ok());
+  CHECK(WaitFor([&] { return !InfoValue(m, "server", "shutdown_in_milliseconds").empty(); }));
+  CHECK(InfoValue(m, "clients", "blocked_clients") == "1");
+  CHECK(Cmd(m, {"GET", "k"}).str == "2");  // reads still run during the wait
+  CHECK(Cmd(m, {"SHUTDOWN", "ABORT"}).str == "OK");
+  auto reply = waiting.ReadReply();
+  REQUIRE(reply.ok());
+  CHECK(reply.value().str == "ERR Errors trying to SHUTDOWN. Check logs.");
+  CHECK(Cmd(m, {"SHUTDOWN", "ABORT"}).str == "ERR No shutdown in progress.");
+  CHECK(Cmd(m, {"SET", "after-abort", "1"}).str == "OK");  // the write pause is lifted
+  CHECK(master.Log().find("Shutdown manually aborted.") != std::string::npos);
+
+  // SIGTERM: the same wait, from the cron; the replica resumes, catches up, and only then
+  // does the master exit.
+  Cmd(m, {"INCR", "k"});
+  kill(master.pid(), SIGTERM);
+  CHECK(WaitFor([&] { return !InfoValue(m, "server", "shutdown_in_milliseconds").empty(); }));
+  CHECK(master.Alive());
+  kill(replica.pid(), SIGCONT);
+  CHECK(WaitFor([&] { return !master.Alive(); }, 30));
+  CHECK(Cmd(r, {"GET", "k"}).str == "3");
+  CHECK(Cmd(r, {"GET", "after-abort"}).str == "1");
+  std::string log = master.Log();
+  CHECK(log.find("Waiting for replicas before shutting down.") != std::string::npos);
+  CHECK(log.find("1 of 1 replicas are in sync when shutting down.") != std::string::npos);
+  CHECK(log.find("ready to exit, bye bye") != std::string::npos);
+}
+
+TEST_CASE("replication: shutdown gives up on a replica after shutdown-timeout") {
+  ServerProcess master({"--shutdown-timeout", "1"});
+  REQUIRE(master.Start());
+  ServerProcess replica;
+  REQUIRE(replica.Start());
+  RespClient r = replica.Connect();
+  Attach(r, master);
+  RespClient m = master.Connect();
+  Cmd(m, {"SET", "k", "1"});
+  REQUIRE(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
+  kill(replica.pid(), SIGSTOP);
+  Cmd(m, {"INCR", "k"});
+  kill(master.pid(), SIGTERM);
+  CHECK(WaitFor([&] { return !master.Alive(); }, 20));
+  kill(replica.pid(), SIGCONT);
+  std::string log = master.Log();
+  CHECK(log.find("Lagging replica") != std::string::npos);
+  CHECK(log.find("0 of 1 replicas are in sync when shutting down.") != std::string::npos);
 }
 
 TEST_CASE("replication: Ember replicates from Redis 7.0.15 and Redis from Ember") {
