@@ -33,8 +33,8 @@ struct ShutdownFlags {
 };
 
 // Installs the SIGTERM/SIGINT handlers: the shutdown runs from the cron (Server::ShutdownCron);
-// a second SIGINT exits at once. `logfile` ("" for stdout) receives the handler's messages.
-void InstallShutdownSignalHandlers(const Server& s, const std::string& logfile);
+// a second SIGINT exits at once. Their messages go where SetSignalLogFile (util/crash.h) says.
+void InstallShutdownSignalHandlers(const Server& s);
 // The last step once the shutdown sequence succeeded: logs and exits the process.
 [[noreturn]] void ExitAfterShutdown();
 

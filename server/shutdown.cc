@@ -1,7 +1,6 @@
 // Shutdown sequence, as Redis 7.0: SHUTDOWN and SIGTERM/SIGINT first let lagging replicas
 // catch up (up to shutdown-timeout seconds, writes paused), then persist and exit; a failed
 // save or an unfinished initial AOF keeps the server running; SHUTDOWN ABORT cancels.
-#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include <string>
 
 #include "common/util/clock.h"
+#include "common/util/crash.h"
 #include "common/util/strings.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -22,8 +22,6 @@ namespace {
 volatile sig_atomic_t g_shutdown_asap = 0;
 volatile sig_atomic_t g_last_signal = 0;
 const bool* g_loading = nullptr;
-char g_logfile[4096];  // "" logs to stdout
-
 // Signal-safe formatting: decimal digits of `v` at the end of `buf`, returns the start.
 char* FormatUnsigned(uint64_t v, char* end) {
   char* p = end;
@@ -34,33 +32,12 @@ char* FormatUnsigned(uint64_t v, char* end) {
   return p;
 }
 
-// Redis's serverLogFromHandler: "<pid>:signal-handler (<unix time>) <msg>", with only
-// async-signal-safe calls.
-void LogFromHandler(const char* msg) {
-  int fd =
-      g_logfile[0] == '\0' ? STDOUT_FILENO : open(g_logfile, O_APPEND | O_CREAT | O_WRONLY, 0644);
-  if (fd == -1) return;
-  char buf[32];
-  char* end = buf + sizeof(buf);
-  char* p = FormatUnsigned(uint64_t(getpid()), end);
-  ssize_t ignored = write(fd, p, size_t(end - p));
-  const char mid[] = ":signal-handler (";
-  ignored = write(fd, mid, sizeof(mid) - 1);
-  p = FormatUnsigned(uint64_t(time(nullptr)), end);
-  ignored = write(fd, p, size_t(end - p));
-  ignored = write(fd, ") ", 2);
-  ignored = write(fd, msg, strlen(msg));
-  ignored = write(fd, "\n", 1);
-  (void)ignored;
-  if (fd != STDOUT_FILENO) close(fd);
-}
-
 void OnShutdownSignal(int sig) {
   const char* msg = sig == SIGINT ? "Received SIGINT scheduling shutdown..."
                                   : "Received SIGTERM scheduling shutdown...";
   // A second Ctrl+C means now: no final save, no waiting for replicas.
   if (g_shutdown_asap && sig == SIGINT) {
-    LogFromHandler("You insist... exiting now.");
+    LogFromSignalHandler("You insist... exiting now.");
     char name[64] = "temp-";
     char digits[24];
     char* end = digits + sizeof(digits);
@@ -74,7 +51,7 @@ void OnShutdownSignal(int sig) {
   if (g_loading != nullptr && *g_loading) {
     msg = "Received shutdown signal during loading, scheduling shutdown.";
   }
-  LogFromHandler(msg);
+  LogFromSignalHandler(msg);
   g_shutdown_asap = 1;
   g_last_signal = sig;
 }
@@ -98,11 +75,8 @@ ShutdownFlags FlagsForSignal(Server& s, int sig) {
 
 }  // namespace
 
-void InstallShutdownSignalHandlers(const Server& s, const std::string& logfile) {
+void InstallShutdownSignalHandlers(const Server& s) {
   g_loading = &s.loading;
-  size_t n = std::min(logfile.size(), sizeof(g_logfile) - 1);
-  memcpy(g_logfile, logfile.data(), n);
-  g_logfile[n] = '\0';
   struct sigaction act {};
   sigemptyset(&act.sa_mask);
   act.sa_flags = 0;

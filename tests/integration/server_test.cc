@@ -267,6 +267,54 @@ TEST_CASE("server: SIGTERM shuts down cleanly") {
   CHECK(s.Log().find("ready to exit, bye bye") != std::string::npos);
 }
 
+// The sanitizer builds keep AddressSanitizer's own SIGSEGV report instead of Ember's.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAsan = true;
+#elif defined(__has_feature)
+constexpr bool kAsan = __has_feature(address_sanitizer);
+#else
+constexpr bool kAsan = false;
+#endif
+
+TEST_CASE("server: a crash writes a report with a stack trace and dies of the signal") {
+  if (kAsan) return;
+  ServerProcess s({"--enable-debug-command", "yes"});
+  REQUIRE(s.Start());
+  {
+    RespClient c = s.Connect();
+    (void)c.SendRaw(EncodeCommand({"DEBUG", "SEGFAULT"}));
+    CHECK(c.WaitClosed(5000));
+  }
+  bool gone = false;
+  for (int i = 0; i < 300 && !gone; i++) {
+    gone = !s.Alive();
+    usleep(10000);
+  }
+  CHECK(gone);
+  std::string log = s.Log();
+  CHECK(log.find("=== Ember BUG REPORT START") != std::string::npos);
+  CHECK(log.find("Ember crashed by signal: 11") != std::string::npos);
+  size_t trace = log.find("------ STACK TRACE ------");
+  REQUIRE(trace != std::string::npos);
+  // -rdynamic: frames of our own code are named.
+  CHECK(log.find("ember6Server8Dispatch", trace) != std::string::npos);
+  CHECK(log.find("BUG REPORT END") != std::string::npos);
+}
+
+TEST_CASE("server: crash-log-enabled no skips the report") {
+  if (kAsan) return;
+  ServerProcess s({"--enable-debug-command", "yes", "--crash-log-enabled", "no"});
+  REQUIRE(s.Start());
+  {
+    RespClient c = s.Connect();
+    (void)c.SendRaw(EncodeCommand({"DEBUG", "SEGFAULT"}));
+    CHECK(c.WaitClosed(5000));
+  }
+  for (int i = 0; i < 300 && s.Alive(); i++) usleep(10000);
+  CHECK(!s.Alive());
+  CHECK(s.Log().find("BUG REPORT START") == std::string::npos);
+}
+
 TEST_CASE("server: CONFIG SET port moves the listener, and rolls back when the port is taken") {
   ServerProcess server;
   REQUIRE(server.Start());
