@@ -1140,10 +1140,7 @@ Status AppendOnlyFile::RewriteBackground() {
   int64_t fork_start = MonotonicUs();
   pid_t pid = fork();
   if (pid == 0) {
-    signal(SIGUSR1, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    SetLogRole('C');
+    s_.SetupForkedChild();
     std::string tmp = RewriteTempName(getpid());
     bool ok = WriteBaseFile(tmp);
     if (ok) spdlog::info("Successfully created the temporary AOF base file {}", tmp);

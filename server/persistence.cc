@@ -464,10 +464,7 @@ Status BackgroundSave(Server& s) {
   pid_t pid = fork();
   if (pid == 0) {
     // Child: write the snapshot and leave without running any destructor or loop.
-    signal(SIGUSR1, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    SetLogRole('C');
+    s.SetupForkedChild();
     if (fds[0] >= 0) close(fds[0]);
     g_child_report_fd = fds[1];
     g_child_keys_processed = 0;

@@ -96,6 +96,7 @@ void Server::ReplicaOf(const std::string& host, int port, Client* by) {
                        "changed (master -> replica?)");
   }
   replica_link_->SetMaster(host, port);
+  ApplyOomScoreAdj(OomClass::kReplica);
   spdlog::info("REPLICAOF {}:{} enabled (user request from '{}')", host, port,
                by ? ClientInfoLine(*by) : std::string("config"));
 }
@@ -103,6 +104,7 @@ void Server::ReplicaOf(const std::string& host, int port, Client* by) {
 void Server::ReplicaOfNoOne(Client* by) {
   if (!is_replica()) return;
   replica_link_->Unset();
+  ApplyOomScoreAdj(OomClass::kMaster);
   replica_keys_with_expire_.clear();
   ChangeReplicationId();
   spdlog::info("MASTER MODE enabled (user request from '{}')",

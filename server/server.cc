@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstring>
+#include <fstream>
 
 #include "common/storage/lru.h"
 #include "common/util/clock.h"
 #include "common/util/hash.h"
+#include "common/util/log.h"
 #include "common/util/memory.h"
 #include "common/util/strings.h"
 #include "server/acl.h"
@@ -106,6 +109,7 @@ void Server::Init() {
   InitAcl();
   InitPersistence(*this);
   ApplyConfig();
+  ApplyOomScoreAdj(OomClass::kCurrentRole);
   aof_->SetInitialState(config_.GetOne("appendonly") == "yes");
   aof_->ReloadSettings();
   for (const char* name : {"appendfsync", "aof-timestamp-enabled", "no-appendfsync-on-rewrite"}) {
@@ -138,6 +142,14 @@ void Server::Init() {
     aof_->Stop();
     return Status::OK();
   });
+  for (const char* name : {"oom-score-adj", "oom-score-adj-values"}) {
+    config_.OnApply(name, [this] {
+      if (!ApplyOomScoreAdj(OomClass::kCurrentRole)) {
+        return Status::IOError("Failed to set current oom_score_adj. Check server logs.");
+      }
+      return Status::OK();
+    });
+  }
   config_.OnApply("maxmemory-policy", [this] {
     ApplyConfig();
     return Status::OK();
@@ -563,6 +575,53 @@ void Server::ClientsCron() {
     spdlog::debug("Closing idle client");
     FreeClientAsync(c);
   }
+}
+
+bool Server::ApplyOomScoreAdj(OomClass cls) {
+  // The score the process had before Ember first changed it: "relative" adds to it, and
+  // turning oom-score-adj off restores it.
+  static bool adjusted = false;
+  static int base = 0;
+  int value;
+  std::string mode = config_.GetOne("oom-score-adj");
+  if (mode != "no") {
+    if (!adjusted) {
+      std::ifstream in("/proc/self/oom_score_adj");
+      if (!(in >> base)) {
+        spdlog::warn("Unable to read oom_score_adj: {}", strerror(errno));
+        return false;
+      }
+      adjusted = true;
+    }
+    std::vector<std::string> values;
+    SplitArgs(config_.GetOne("oom-score-adj-values"), &values);
+    if (cls == OomClass::kCurrentRole) cls = is_replica() ? OomClass::kReplica : OomClass::kMaster;
+    size_t i = size_t(cls);
+    value = i < values.size() ? std::atoi(values[i].c_str()) : 0;
+    if (mode != "absolute") value += base;
+    value = std::clamp(value, -1000, 1000);
+  } else if (adjusted) {
+    adjusted = false;
+    value = base;
+  } else {
+    return true;
+  }
+  std::ofstream out("/proc/self/oom_score_adj");
+  out << value << "\n";
+  out.flush();
+  if (!out) {
+    spdlog::warn("Unable to write oom_score_adj: {}", strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+void Server::SetupForkedChild() {
+  signal(SIGUSR1, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  SetLogRole('C');
+  ApplyOomScoreAdj(OomClass::kBackgroundChild);
 }
 
 void Server::UnpauseClients() {

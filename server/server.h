@@ -225,6 +225,13 @@ class Server {
   bool ShutdownRequestedWhileLoading();
   // Clients blocked in BLPOP-style commands, WAIT and SHUTDOWN (INFO blocked_clients).
   size_t blocked_clients() const;
+  // oom-score-adj: writes the class's value (oom-score-adj-values: master, replica, background
+  // child) to /proc/self/oom_score_adj, or restores the original score when turned off.
+  enum class OomClass { kMaster = 0, kReplica = 1, kBackgroundChild = 2, kCurrentRole = 3 };
+  bool ApplyOomScoreAdj(OomClass cls);
+  // In a fork()ed child (BGSAVE, AOF rewrite): default signal actions, the child's log role
+  // and OOM score.
+  void SetupForkedChild();
   // DEBUG PAUSE-CRON: the cron does nothing while set.
   bool pause_cron = false;
 

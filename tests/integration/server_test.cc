@@ -401,3 +401,29 @@ TEST_CASE("server: client-output-buffer-limit closes a client over its class's h
   CHECK(server.Log().find("scheduled to be closed ASAP for overcoming of output buffer limits") !=
         std::string::npos);
 }
+
+TEST_CASE("server: oom-score-adj sets the process's OOM score by role and restores it") {
+  auto score = [](pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/oom_score_adj");
+    int v = -99999;
+    in >> v;
+    return v;
+  };
+  int inherited = score(getpid());
+  ServerProcess s({"--oom-score-adj", "absolute", "--oom-score-adj-values", "10 20 30"});
+  REQUIRE(s.Start());
+  CHECK(score(s.pid()) == 10);
+  RespClient c = s.Connect();
+  CHECK(Must(c, {"REPLICAOF", "127.0.0.1", "1"}).str == "OK");  // nobody there: still a replica
+  CHECK(score(s.pid()) == 20);
+  CHECK(Must(c, {"REPLICAOF", "NO", "ONE"}).str == "OK");
+  CHECK(score(s.pid()) == 10);
+  CHECK(Must(c, {"CONFIG", "SET", "oom-score-adj-values", "15 20 30"}).str == "OK");
+  CHECK(score(s.pid()) == 15);
+  CHECK(Must(c, {"CONFIG", "SET", "oom-score-adj", "relative"}).str == "OK");
+  CHECK(score(s.pid()) == std::min(1000, inherited + 15));
+  CHECK(Must(c, {"CONFIG", "SET", "oom-score-adj", "no"}).str == "OK");
+  CHECK(score(s.pid()) == inherited);
+  RespValue bad = Must(c, {"CONFIG", "SET", "oom-score-adj-values", "2001 0 0"});
+  CHECK(bad.is_error());
+}
