@@ -115,6 +115,12 @@ void Client::ProcessInput() {
       argv.assign(a.begin(), a.end());
       ExecuteRequest();
       argv.clear();
+      // A request with a huge argument count (SADD of 100,000 members) must not pin its
+      // argument arrays for the life of the connection.
+      if (argv.capacity() > RequestParser::kKeptArgs) {
+        std::vector<std::string_view>().swap(argv);
+        parser_.ReleaseLargeArrays();
+      }
       // A paused client keeps the request: Dispatch sets kClientInPause and we retry later.
       if (has(kClientInPause)) {
         parser_.Reset();

@@ -228,7 +228,7 @@ std::vector<OptionDef> BuildTable() {
   t.push_back(Bool("stop-writes-on-bgsave-error", nullptr, M, true));
   t.push_back(Bool("set-proc-title", nullptr, I, true));
   t.push_back(Bool("dynamic-hz", nullptr, M, true, &C::dynamic_hz));
-  t.push_back(Bool("lazyfree-lazy-eviction", nullptr, M, false));
+  t.push_back(Bool("lazyfree-lazy-eviction", nullptr, M, false, &C::lazyfree_lazy_eviction));
   t.push_back(Bool("lazyfree-lazy-expire", nullptr, M, false, &C::lazyfree_lazy_expire));
   t.push_back(Bool("lazyfree-lazy-server-del", nullptr, M, false));
   t.push_back(Bool("lazyfree-lazy-user-del", nullptr, M, false, &C::lazyfree_lazy_user_del));

@@ -114,6 +114,7 @@ class Config {
   int64_t list_compress_depth = 0;
   bool lazyfree_lazy_user_flush = false;
   bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_eviction = false;
   int64_t repl_ping_replica_period = 10;
   int64_t shutdown_timeout = 10;  // seconds a shutdown waits for lagging replicas
   bool lazyfree_lazy_user_del = false;

@@ -222,7 +222,7 @@ EvictResult PerformEvictions(Server& s) {
     }
     Db& db = s.db(dbid);
     int64_t del_start = MonotonicUs();
-    s.DeleteKey(db, key);
+    s.DeleteKey(db, key, s.config().lazyfree_lazy_eviction);
     s.LatencyAddSampleIfNeeded("eviction-del", (MonotonicUs() - del_start) / 1000);
     s.stats().evicted_keys++;
     s.SignalModifiedKey(db, key);

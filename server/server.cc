@@ -83,6 +83,7 @@ Server::~Server() {
 void Server::Init() {
   dbs_.clear();
   blocking_ = std::make_unique<BlockingKeys>(this);
+  lazyfree_ = std::make_unique<LazyFree>();
   for (int i = 0; i < int(config_.databases); i++) {
     dbs_.push_back(std::make_unique<Db>(i));
     // As Redis's dbAdd: every new key (SET, LPUSH, RENAME, MOVE, COPY, SORT STORE...) gets a
@@ -750,7 +751,7 @@ bool Server::ExpireIfNeeded(Db& db, Entry* e, bool force_delete) {
     if (!force_delete) return true;
   }
   std::string key(e->key());
-  DeleteKey(db, key);
+  DeleteKey(db, key, config_.lazyfree_lazy_expire);
   stats_.expired_keys++;
   NotifyKeyspaceEvent(kNotifyExpired, "expired", key, db.id());
   AlsoPropagate(db.id(), {config_.lazyfree_lazy_expire ? "UNLINK" : "DEL", key});
@@ -792,8 +793,15 @@ void Server::NotifyKeyspaceEvent(int type, std::string_view event, std::string_v
   PubsubNotifyKeyspaceEvent(*this, type, event, key, dbid);
 }
 
-bool Server::DeleteKey(Db& db, std::string_view key) {
-  if (!db.Delete(key)) return false;
+bool Server::DeleteKey(Db& db, std::string_view key, bool lazy) {
+  if (!lazy) {
+    if (!db.Delete(key)) return false;
+  } else {
+    int64_t when;
+    Entry* e = db.Detach(key, &when);
+    if (!e) return false;
+    lazyfree_->Free(e);
+  }
   SignalModifiedKey(db, key);
   return true;
 }

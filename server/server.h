@@ -20,6 +20,7 @@
 #include "server/command.h"
 #include "server/config.h"
 #include "server/evict.h"
+#include "server/lazyfree.h"
 #include "server/replica.h"
 
 namespace ember {
@@ -180,7 +181,9 @@ class Server {
   // Keyspace notifications (no-op until pub/sub subscribers exist).
   void NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key, int dbid);
   // Deletes a key, counting it as a write. True if it existed.
-  bool DeleteKey(Db& db, std::string_view key);
+  bool DeleteKey(Db& db, std::string_view key, bool lazy = false);
+  // Background freeing of big values and flushed databases (UNLINK, FLUSHALL ASYNC, ...).
+  LazyFree& lazyfree() { return *lazyfree_; }
 
   // Time fixed at the start of the command being executed (Redis's cmd_time_snapshot).
   int64_t command_time_ms() const { return cmd_time_ms_; }
@@ -295,6 +298,7 @@ class Server {
   Stats stats_;
   std::vector<std::unique_ptr<Db>> dbs_;
   std::unique_ptr<BlockingKeys> blocking_;
+  std::unique_ptr<LazyFree> lazyfree_;
   std::unique_ptr<AppendOnlyFile> aof_;
   std::unique_ptr<ReplicaLink> replica_link_;
   struct Waiter {

@@ -15,6 +15,12 @@ void RequestParser::Reset() {
   args_.clear();
 }
 
+void RequestParser::ReleaseLargeArrays() {
+  if (spans_.capacity() > kKeptArgs) std::vector<std::pair<size_t, size_t>>().swap(spans_);
+  if (args_.capacity() > kKeptArgs) std::vector<std::string_view>().swap(args_);
+  if (inline_args_.capacity() > kKeptArgs) std::vector<std::string>().swap(inline_args_);
+}
+
 RequestParser::State RequestParser::Fail(std::string msg) {
   error_ = std::move(msg);
   return State::kError;

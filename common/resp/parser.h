@@ -34,6 +34,11 @@ class RequestParser {
   size_t BytesStillNeeded(size_t len) const;
   bool InProgress() const { return multibulk_left_ > 0 || pos_ > 0; }
   void Reset();
+  // Gives back the per-argument arrays after a request with very many arguments (kept
+  // otherwise, so ordinary requests reuse them). Only between requests.
+  void ReleaseLargeArrays();
+  // Beyond this many arguments the arrays are not kept between requests.
+  static constexpr size_t kKeptArgs = 1024;
 
  private:
   State ParseInline(const char* buf, size_t len, const RequestLimits& limits, size_t* consumed);

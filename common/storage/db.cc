@@ -106,6 +106,12 @@ void Db::Clear() {
   expire_cursor = 0;
 }
 
+std::unique_ptr<Db> Db::TakeContents() {
+  auto old = std::make_unique<Db>(-1);
+  Swap(*old);
+  return old;
+}
+
 void Db::Swap(Db& other) {
   std::swap(keys_, other.keys_);
   std::swap(expires_, other.expires_);

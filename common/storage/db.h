@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string_view>
 
@@ -71,6 +72,9 @@ class Db {
 
   // Drops every key.
   void Clear();
+  // Moves every key (and TTL) into a new Db, leaving this one empty, in O(1): the caller
+  // frees the returned contents, possibly on another thread (FLUSHALL ASYNC).
+  std::unique_ptr<Db> TakeContents();
   // Exchanges contents with another db (SWAPDB); ids stay.
   void Swap(Db& other);
 

@@ -85,7 +85,7 @@ void AddKeepingAccess(Db& db, Entry* e) {
 
 // ----- DEL / UNLINK / EXISTS / TYPE / TOUCH -----
 
-void DelGeneric(Client& c, CmdArgs args) {
+void DelGeneric(Client& c, CmdArgs args, bool lazy) {
   Server& s = c.server();
   Db& db = c.db();
   int64_t deleted = 0;
@@ -94,7 +94,7 @@ void DelGeneric(Client& c, CmdArgs args) {
     if (!e) continue;
     // An expired key goes as an expiry, not as a deletion by this command.
     if (s.ExpireIfNeeded(db, e)) continue;
-    if (s.DeleteKey(db, args[i])) {
+    if (s.DeleteKey(db, args[i], lazy)) {
       s.NotifyKeyspaceEvent(kNotifyGeneric, "del", args[i], db.id());
       s.dirty++;
       deleted++;
@@ -103,9 +103,11 @@ void DelGeneric(Client& c, CmdArgs args) {
   c.reply().Integer(deleted);
 }
 
-void CmdDel(Client& c, CmdArgs args) { DelGeneric(c, args); }
-// Values are freed synchronously for now: UNLINK behaves as DEL.
-void CmdUnlink(Client& c, CmdArgs args) { DelGeneric(c, args); }
+void CmdDel(Client& c, CmdArgs args) {
+  DelGeneric(c, args, c.server().config().lazyfree_lazy_user_del);
+}
+// Big values are freed by the background thread (server/lazyfree.h).
+void CmdUnlink(Client& c, CmdArgs args) { DelGeneric(c, args, true); }
 
 void CmdExists(Client& c, CmdArgs args) {
   int64_t n = 0;
@@ -534,23 +536,38 @@ void CmdDbSize(Client& c, CmdArgs) { c.reply().Integer(int64_t(c.db().size())); 
 
 // ----- FLUSHDB / FLUSHALL / SWAPDB -----
 
-// ASYNC, SYNC or nothing. Freeing is synchronous in every case for now.
-bool ParseFlushArgs(Client& c, CmdArgs args) {
+// ASYNC, SYNC or nothing (lazyfree-lazy-user-flush decides). False after a syntax error.
+bool ParseFlushArgs(Client& c, CmdArgs args, bool* async) {
+  *async = c.server().config().lazyfree_lazy_user_flush;
   if (args.size() == 1) return true;
-  if (args.size() == 2 &&
-      (EqualsIgnoreCase(args[1], "sync") || EqualsIgnoreCase(args[1], "async"))) {
+  if (args.size() == 2 && EqualsIgnoreCase(args[1], "sync")) {
+    *async = false;
+    return true;
+  }
+  if (args.size() == 2 && EqualsIgnoreCase(args[1], "async")) {
+    *async = true;
     return true;
   }
   c.reply().Error(err::kSyntax);
   return false;
 }
 
+// Empties `db`; with `async` its former contents are freed by the background thread.
+void FlushDatabase(Server& s, Db& db, bool async) {
+  if (async && db.size() > 0) {
+    s.lazyfree().FreeDb(db.TakeContents());
+  } else {
+    db.Clear();
+  }
+}
+
 void CmdFlushDb(Client& c, CmdArgs args) {
-  if (!ParseFlushArgs(c, args)) return;
+  bool async;
+  if (!ParseFlushArgs(c, args, &async)) return;
   Db& db = c.db();
   c.server().TouchWatchedKeysInDb(c.db_index());
   int64_t removed = int64_t(db.size());
-  db.Clear();
+  FlushDatabase(c.server(), db, async);
   c.server().blocking().SignalAllKeys(db);
   c.server().dirty += removed;
   // Propagated even when the db was already empty (Redis's forceCommandPropagation).
@@ -559,14 +576,15 @@ void CmdFlushDb(Client& c, CmdArgs args) {
 }
 
 void CmdFlushAll(Client& c, CmdArgs args) {
-  if (!ParseFlushArgs(c, args)) return;
+  bool async;
+  if (!ParseFlushArgs(c, args, &async)) return;
   Server& s = c.server();
   int64_t removed = 0;
   for (int i = 0; i < s.db_count(); i++) {
     Db& db = s.db(i);
     removed += int64_t(db.size());
     s.TouchWatchedKeysInDb(i);
-    db.Clear();
+    FlushDatabase(s, db, async);
     s.blocking().SignalAllKeys(db);
   }
   s.dirty += removed;

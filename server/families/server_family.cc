@@ -405,14 +405,14 @@ void InfoMemory(Server& s, std::string* out) {
           "mem_aof_buffer:0\r\n"
           "mem_allocator:libc\r\n"
           "active_defrag_running:0\r\n"
-          "lazyfree_pending_objects:0\r\n"
-          "lazyfreed_objects:0\r\n",
+          "lazyfree_pending_objects:{}\r\n"
+          "lazyfreed_objects:{}\r\n",
           cfg.maxmemory, BytesToHuman(uint64_t(cfg.maxmemory)), cfg.maxmemory_policy,
           mh.allocator_frag,
           // Redis prints this one unsigned, so a negative difference wraps.
           uint64_t(mh.allocator_frag_bytes), mh.allocator_rss, mh.allocator_rss_bytes, mh.rss_extra,
           mh.rss_extra_bytes, mh.total_frag, mh.total_frag_bytes, mh.repl_buffers,
-          mh.clients_slaves, mh.clients_normal);
+          mh.clients_slaves, mh.clients_normal, s.lazyfree().pending(), s.lazyfree().freed());
 }
 
 void InfoPersistence(Server& s, std::string* out) { AppendPersistenceInfo(s, out); }
@@ -674,6 +674,7 @@ void ConfigResetStatCmd(Client& c, CmdArgs) {
   s.stats() = Stats{};
   s.stats().start_time_ms = start;
   s.commands().ResetStats();
+  s.lazyfree().ResetStats();
   ResetInstantaneous(s);
   c.reply().Ok();
 }

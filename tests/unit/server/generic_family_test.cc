@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -434,4 +435,48 @@ TEST_CASE("generic: OBJECT under an LFU policy") {
   CHECK(h.Run({"OBJECT", "FREQ", "k"}).integer >= 0);
   CHECK(Err(h.Run({"OBJECT", "IDLETIME", "k"})).rfind("An LFU maxmemory policy is selected", 0) ==
         0);
+}
+
+TEST_CASE("generic: UNLINK and FLUSHALL ASYNC free big values on the lazy-free thread") {
+  Harness h;
+  ember::LazyFree& lf = h.server().lazyfree();
+  auto wait_idle = [&] {
+    for (int i = 0; i < 2000 && lf.pending() > 0; i++) usleep(1000);
+    return lf.pending() == 0;
+  };
+  std::vector<std::string> sadd = {"SADD", "big"};
+  for (int i = 0; i < 1000; i++) sadd.push_back("m" + std::to_string(i));
+  CHECK(h.Run(sadd).integer == 1000);
+  CHECK(h.Run({"SADD", "small", "a", "b"}).integer == 2);
+  CHECK(h.Run({"UNLINK", "small"}).integer == 1);  // cheap to free: freed at once
+  REQUIRE(wait_idle());
+  CHECK(lf.freed() == 0);
+  CHECK(h.Run({"UNLINK", "big", "missing"}).integer == 1);
+  CHECK(h.Run({"EXISTS", "big"}).integer == 0);  // gone from the keyspace at once
+  REQUIRE(wait_idle());
+  CHECK(lf.freed() == 1);
+
+  // DEL frees in place unless lazyfree-lazy-user-del is set.
+  CHECK(h.Run(sadd).integer == 1000);
+  CHECK(h.Run({"DEL", "big"}).integer == 1);
+  REQUIRE(wait_idle());
+  CHECK(lf.freed() == 1);
+  CHECK(h.Run({"CONFIG", "SET", "lazyfree-lazy-user-del", "yes"}).str == "OK");
+  CHECK(h.Run(sadd).integer == 1000);
+  CHECK(h.Run({"DEL", "big"}).integer == 1);
+  REQUIRE(wait_idle());
+  CHECK(lf.freed() == 2);
+
+  // FLUSHALL ASYNC hands whole databases over: each key counts as one object.
+  h.Run({"SET", "a", "1"});
+  h.Run({"SELECT", "1"});
+  h.Run({"SET", "b", "1"});
+  h.Run({"SET", "c", "1"});
+  CHECK(h.Run({"FLUSHALL", "ASYNC"}).str == "OK");
+  CHECK(h.Run({"DBSIZE"}).integer == 0);
+  REQUIRE(wait_idle());
+  CHECK(lf.freed() == 5);
+  CHECK(h.Run({"FLUSHALL", "LAZY"}).is_error());
+  h.Run({"CONFIG", "RESETSTAT"});
+  CHECK(lf.freed() == 0);
 }
