@@ -57,9 +57,11 @@ inline uint8_t* PutZeroRun(uint8_t* out, uint32_t len) {
   return out;
 }
 
-// Calls fn(kind, value, first_register, len) for each opcode of a sparse body and returns the
-// number of registers covered. With `stop_on_overflow`, stops at the first VAL that would go
-// past the last register (the caller then sees a count != kRegisters).
+// Calls fn(op, first_register) for each opcode of a sparse body and returns the number of
+// registers covered. With `stop_on_overflow`, stops before the first VAL that would go past
+// the last register and returns more than kRegisters: the body is corrupt. (Redis 7.0.15's
+// source stops there and accepts the body if it ended exactly at the last register; the
+// CVE-2025-32023 fix, which Debian's 7.0.15 carries, rejects it, and so do we.)
 template <typename Fn>
 uint64_t ForEachOp(std::string_view obj, bool stop_on_overflow, Fn fn) {
   const uint8_t* p = Bytes(obj) + kHeaderSize;
@@ -67,7 +69,9 @@ uint64_t ForEachOp(std::string_view obj, bool stop_on_overflow, Fn fn) {
   uint64_t idx = 0;
   while (p < end) {
     Op op = DecodeOp(p, end);
-    if (op.kind == OpKind::kVal && stop_on_overflow && idx + op.len > kRegisters) break;
+    if (op.kind == OpKind::kVal && stop_on_overflow && idx + op.len > kRegisters) {
+      return idx + op.len;
+    }
     fn(op, idx);
     idx += op.len;
     p += op.size;
@@ -287,7 +291,10 @@ Update SparseSetMax(std::string* obj, uint32_t index, uint8_t count, size_t spar
     if (delta > 0 && obj->size() + size_t(delta) > sparse_max_bytes) {
       return Promote(obj, index, count);
     }
-    obj->replace(pos, oldlen, reinterpret_cast<const char*>(seq), seqlen);
+    // An XZERO cut short by the end lacks a byte: Redis still counts it as two, so the string
+    // grows one byte less and the sequence loses its last byte.
+    size_t missing = op.size - oldlen;
+    obj->replace(pos, oldlen, reinterpret_cast<const char*>(seq), seqlen - missing);
     p = Bytes(obj);
     end = obj->size();
   }

@@ -250,7 +250,9 @@ void CmdPfSelfTest(Client& c, CmdArgs) {
 
 void RegisterHllFamily(CommandTable* t) {
   t->Register("pfadd", CmdPfAdd);
-  t->Register("pfcount", CmdPfCount);
+  // Caching the count writes to the key: MAY_REPLICATE (hidden from COMMAND INFO, so not in
+  // the JSON spec), so CLIENT PAUSE WRITE and read-only scripts treat it as a write.
+  t->Register("pfcount", CmdPfCount, kCmdMayReplicate);
   t->Register("pfmerge", CmdPfMerge);
   t->Register("pfdebug", CmdPfDebug);
   t->Register("pfselftest", CmdPfSelfTest);

@@ -138,3 +138,17 @@ TEST_CASE("hll: PFSELFTEST") {
   Harness h;
   CHECK(h.Run({"PFSELFTEST"}).str == "OK");
 }
+
+TEST_CASE("hll: PFCOUNT may replicate: read-only scripts refuse it, COMMAND INFO hides it") {
+  Harness h;
+  h.Run({"PFADD", "k", "a"});
+  auto r = h.Run({"EVAL_RO", "return redis.call('pfcount', KEYS[1])", "1", "k"});
+  CHECK(r.is_error());
+  CHECK(r.str.rfind("ERR Write commands are not allowed from read-only scripts.", 0) == 0);
+  auto info = h.Run({"COMMAND", "INFO", "pfcount"});
+  REQUIRE(info.elems.size() == 1);
+  REQUIRE(info.elems[0].elems.size() > 2);
+  const auto& flags = info.elems[0].elems[2].elems;
+  REQUIRE(flags.size() == 1);
+  CHECK(flags[0].str == "readonly");
+}

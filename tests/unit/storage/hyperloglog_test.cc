@@ -286,6 +286,15 @@ TEST_CASE("hll: corrupt sparse bodies are rejected without reading past the end"
   corrupt = false;
   hll::Count(cut, &corrupt);
   CHECK(corrupt);
+  // All registers covered by an XZERO, then a VAL past the end: corrupt for every reader
+  // (as in Redis with the CVE-2025-32023 fix; 7.0.15's source let PFMERGE accept it).
+  std::string overflow = h.substr(0, hll::kHeaderSize) + "\x7f\xff\xf1";
+  corrupt = false;
+  hll::Count(overflow, &corrupt);
+  CHECK(corrupt);
+  std::fill(max.begin(), max.end(), 0);
+  CHECK_FALSE(hll::MergeInto(overflow, max.data()));
+  CHECK_FALSE(hll::SparseToDense(&overflow));
   std::string empty = h.substr(0, hll::kHeaderSize);
   CHECK(hll::SparseSetMax(&empty, 3, 1, 3000) == hll::Update::kCorrupt);
 
