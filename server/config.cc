@@ -397,7 +397,8 @@ std::vector<OptionDef> BuildTable() {
   t.push_back(UNum("stream-node-max-bytes", nullptr, M, 0, kLongMax, 4096, kNumMemory));
   t.push_back(UNum("zset-max-listpack-value", "zset-max-ziplist-value", M, 0, kLongMax, 64,
                    kNumMemory, &C::zset_max_listpack_value));
-  t.push_back(UNum("hll-sparse-max-bytes", nullptr, M, 0, kLongMax, 3000, kNumMemory));
+  t.push_back(UNum("hll-sparse-max-bytes", nullptr, M, 0, kLongMax, 3000, kNumMemory,
+                   &C::hll_sparse_max_bytes));
   t.push_back(UNum("tracking-table-max-keys", nullptr, M, 0, kLongMax, 1000000));
   t.push_back(UNum("client-query-buffer-limit", nullptr, M, kMB, kLongMax, 1024 * kMB, kNumMemory,
                    &C::client_query_buffer_limit));

@@ -110,6 +110,7 @@ class Config {
   int64_t set_max_intset_entries = 512;
   int64_t zset_max_listpack_entries = 128;
   int64_t zset_max_listpack_value = 64;
+  int64_t hll_sparse_max_bytes = 3000;  // a sparse HLL longer than this turns dense
   int64_t list_max_listpack_size = -2;
   int64_t list_compress_depth = 0;
   bool lazyfree_lazy_user_flush = false;

@@ -27,6 +27,7 @@ void RegisterPubsubFamily(CommandTable* t);       // (P|S)SUBSCRIBE, PUBLISH, PU
 void RegisterSortFamily(CommandTable* t);         // SORT, SORT_RO
 void RegisterGeoFamily(CommandTable* t);          // GEOADD, GEOSEARCH, GEORADIUS, ...
 void RegisterAclFamily(CommandTable* t);          // ACL and its subcommands
+void RegisterHllFamily(CommandTable* t);          // PFADD, PFCOUNT, PFMERGE, PFDEBUG, ...
 
 // One CLIENT LIST line for `c`, without the newline (connection_family.cc).
 std::string ClientInfoLine(Client& c);

@@ -23,6 +23,7 @@ void RegisterAllCommands(CommandTable* t) {
   RegisterSortFamily(t);
   RegisterGeoFamily(t);
   RegisterAclFamily(t);
+  RegisterHllFamily(t);
 }
 
 }  // namespace ember
