@@ -93,9 +93,6 @@ void Client::ProcessInput() {
   limits.from_master = has(kClientMaster);
   while (qpos_ < qlen_) {
     if (has(kClientBlocked) || has(kClientCloseAfterReply) || has(kClientCloseAsap)) break;
-    if (server_->ClientsArePaused(nullptr) && !has(kClientFake)) {
-      // Requests wait in the buffer; the pause check per command happens in Dispatch.
-    }
     limits.unauthenticated = server_->acl().AuthRequired(*this);
     size_t consumed = 0;
     auto st = parser_.Parse(qbuf_ + qpos_, qlen_ - qpos_, limits, &consumed);

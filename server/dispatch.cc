@@ -6,6 +6,7 @@
 #include "server/acl.h"
 #include "server/evict.h"
 #include "server/persistence.h"
+#include "server/scripting/scripting.h"
 #include "server/server.h"
 
 namespace ember {
@@ -193,10 +194,21 @@ void Server::Dispatch(Client& c) {
       return;
     }
   }
-  if (ClientsArePaused(cmd) && !c.has(kClientFake) && !c.has(kClientMaster)) {
-    c.set(kClientInPause);
-    c.out().resize(mark);
-    return;
+  // The master's stream is held too: a paused replica reads it but applies nothing.
+  if (ClientsArePaused() && !c.has(kClientFake)) {
+    // What the command may do: scripts by their declared flags, EXEC by what it queued.
+    uint64_t flags = scripting::EffectiveCommandFlags(*this, *cmd, args);
+    if ((cmd->parent ? cmd->parent->name : cmd->name) == "exec") {
+      for (const Client::QueuedCommand& q : c.multi_queue) {
+        std::vector<std::string_view> qargs(q.argv.begin(), q.argv.end());
+        flags |= scripting::EffectiveCommandFlags(*this, *q.cmd, qargs);
+      }
+    }
+    if (PauseHolds(flags)) {
+      c.set(kClientInPause);
+      c.out().resize(mark);
+      return;
+    }
   }
 
   // Replicas get no replies from us; nor does our master (REPLCONF GETACK answers directly).

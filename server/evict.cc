@@ -202,6 +202,8 @@ EvictResult PerformEvictions(Server& s) {
   if (s.is_replica() && s.config().GetOne("replica-ignore-maxmemory") == "yes") {
     return EvictResult::kOk;
   }
+  // During a pause the dataset stays as it is (writes wait anyway).
+  if (s.ClientsArePaused()) return EvictResult::kOk;
   size_t limit = size_t(cfg.maxmemory);
   if (MemoryForEviction(s) <= limit) return EvictResult::kOk;
   Policy p = ParsePolicy(cfg.maxmemory_policy);

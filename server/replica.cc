@@ -402,7 +402,9 @@ void ReplicaLink::AppendInfo(std::string* out) const {
                   "slave_read_repl_offset:{}\r\n"
                   "slave_repl_offset:{}\r\n",
                   host_, port_, up ? "up" : "down", last_io, state_ == State::kTransfer ? 1 : 0,
-                  s_.master_repl_offset(), s_.master_repl_offset()));
+                  // Read from the master but not applied yet (held by a CLIENT PAUSE).
+                  s_.master_repl_offset() + int64_t(master_ ? master_->query_buffer_size() : 0),
+                  s_.master_repl_offset()));
   if (state_ == State::kTransfer) {
     int64_t total = transfer_size_;
     int64_t read = int64_t(rdb_.size());

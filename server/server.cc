@@ -511,7 +511,9 @@ void Server::FlushPendingWrites() {
 
 void Server::OnBeforeSleep(uv_prepare_t* p) noexcept {
   auto* s = static_cast<Server*>(p->data);
-  if (s->active_expire_enabled && !s->is_replica()) s->ActiveExpireCycle(true);
+  if (s->active_expire_enabled && !s->is_replica() && !s->ClientsArePaused()) {
+    s->ActiveExpireCycle(true);
+  }
   s->ResumeWaiters();
   // The AOF is written (and with appendfsync always, synced) before any reply goes out.
   if (s->aof_->state() != AppendOnlyFile::State::kOff) s->aof_->Flush(false);
@@ -543,7 +545,7 @@ void Server::Cron() {
   }
   ServeWaiters();
   if (is_replica()) ExpireReplicaKeys();
-  if (active_expire_enabled && !is_replica()) ActiveExpireCycle(false);
+  if (active_expire_enabled && !is_replica() && !ClientsArePaused()) ActiveExpireCycle(false);
   for (auto& db : dbs_) {
     db->ShrinkIfNeeded();
     if (config_.activerehashing) db->RehashSome(1000);
@@ -566,7 +568,7 @@ void Server::ClientsCron() {
     // Query buffers are given back after 2 idle seconds, or shrunk to recent use.
     c->ShrinkQueryBuffer(now - c->last_interaction_ms > 2000);
     // Paused clients retry their pending request.
-    if (c->has(kClientInPause) && !ClientsArePaused(nullptr)) {
+    if (c->has(kClientInPause) && !ClientsArePaused()) {
       c->clear(kClientInPause);
       c->ProcessInput();
       MarkPendingWrite(c);
@@ -642,18 +644,24 @@ void Server::RetryPausedClients() {
   }
 }
 
-bool Server::ClientsArePaused(const Command* cmd) const {
+bool Server::ClientsArePaused() const {
+  return shutdown_pause_ || (pause_end_ms && NowMs() < pause_end_ms);
+}
+
+bool Server::PauseHolds(uint64_t cmd_flags) const {
   bool by_command = pause_end_ms && NowMs() < pause_end_ms;
   if (!by_command && !shutdown_pause_) return false;
-  if (!cmd) return true;
   // The strictest pause wins; the shutdown pause is a WRITE pause.
   if (by_command && !pause_write_only) return true;
-  // WRITE pause: block writes and commands that may replicate (EVAL, PUBLISH...).
-  return cmd->has(kCmdWrite) || cmd->has(kCmdMayReplicate);
+  // WRITE pause: writes and commands that may replicate (EVAL without flags, PUBLISH...).
+  return (cmd_flags & (kCmdWrite | kCmdMayReplicate)) != 0;
 }
 
 size_t Server::blocked_clients() const {
-  return blocking_->blocked_clients() + waiters_.size() + shutdown_waiters_.size();
+  // Clients holding a request back during CLIENT PAUSE count too (Redis's postponed clients).
+  size_t paused = 0;
+  for (const auto& [id, c] : clients_) paused += c->has(kClientInPause) ? 1 : 0;
+  return blocking_->blocked_clients() + waiters_.size() + shutdown_waiters_.size() + paused;
 }
 
 void Server::ActiveExpireCycle(bool fast) {
@@ -750,6 +758,8 @@ bool Server::ExpireIfNeeded(Db& db, Entry* e, bool force_delete) {
     if (current_client_ && current_client_->has(kClientMaster)) return false;
     if (!force_delete) return true;
   }
+  // During a pause the dataset stays as it is: the key only reads as gone.
+  if (ClientsArePaused()) return true;
   std::string key(e->key());
   DeleteKey(db, key, config_.lazyfree_lazy_expire);
   stats_.expired_keys++;

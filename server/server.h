@@ -204,11 +204,13 @@ class Server {
   uint64_t NextClientId() { return next_client_id_++; }
   Client* current_client() { return current_client_; }
 
-  // CLIENT PAUSE (and the write pause while a shutdown waits for replicas). With `cmd` null:
-  // whether any pause is in effect.
+  // CLIENT PAUSE (and the write pause while a shutdown waits for replicas).
   int64_t pause_end_ms = 0;
   bool pause_write_only = false;
-  bool ClientsArePaused(const Command* cmd) const;
+  // Whether any pause is in effect.
+  bool ClientsArePaused() const;
+  // Whether a command with these (effective) flags must wait for the pause to end.
+  bool PauseHolds(uint64_t cmd_flags) const;
   void UnpauseClients();
   // Paused clients try their pending request again.
   void RetryPausedClients();
@@ -226,7 +228,8 @@ class Server {
   void ShutdownCron();
   // During the startup load: true when a signal asked for the shutdown and it may proceed.
   bool ShutdownRequestedWhileLoading();
-  // Clients blocked in BLPOP-style commands, WAIT and SHUTDOWN (INFO blocked_clients).
+  // Clients blocked in BLPOP-style commands, WAIT and SHUTDOWN, or held by CLIENT PAUSE
+  // (INFO blocked_clients).
   size_t blocked_clients() const;
   // oom-score-adj: writes the class's value (oom-score-adj-values: master, replica, background
   // child) to /proc/self/oom_score_adj, or restores the original score when turned off.

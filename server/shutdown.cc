@@ -103,7 +103,7 @@ bool Server::PrepareForShutdown(ShutdownFlags flags) {
   spdlog::warn("User requested shutdown...");
   if (!flags.now && config_.shutdown_timeout != 0 && !ReadyToShutdown()) {
     shutdown_deadline_ms_ = NowMs() + config_.shutdown_timeout * 1000;
-    if (!ClientsArePaused(nullptr)) {
+    if (!ClientsArePaused()) {
       FeedReplicationStream(-1, {"REPLCONF", "GETACK", "*"});
     }
     shutdown_pause_ = true;

@@ -434,9 +434,10 @@ void CmdFunctionHelp(Client& c, CmdArgs args) {
 }  // namespace
 
 void RegisterScriptingFamily(CommandTable* t) {
-  t->Register("eval", CmdEval);
+  // may-replicate is hidden from COMMAND INFO, so the spec dump does not carry it.
+  t->Register("eval", CmdEval, kCmdMayReplicate);
   t->Register("eval_ro", CmdEvalRo);
-  t->Register("evalsha", CmdEvalsha);
+  t->Register("evalsha", CmdEvalsha, kCmdMayReplicate);
   t->Register("evalsha_ro", CmdEvalshaRo);
   t->Register("script|help", CmdScriptHelp);
   t->Register("script|flush", CmdScriptFlush);
@@ -444,7 +445,7 @@ void RegisterScriptingFamily(CommandTable* t) {
   t->Register("script|load", CmdScriptLoad);
   t->Register("script|kill", CmdScriptKill);
   t->Register("script|debug", CmdScriptDebug);
-  t->Register("fcall", CmdFcall);
+  t->Register("fcall", CmdFcall, kCmdMayReplicate);
   t->Register("fcall_ro", CmdFcallRo);
   t->Register("function|load", CmdFunctionLoad);
   t->Register("function|delete", CmdFunctionDelete);

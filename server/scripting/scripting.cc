@@ -452,5 +452,36 @@ bool LoadLibraryCode(Server& s, std::string_view code, bool replace, std::string
 
 void FlushFunctions(Server& s) { GetScripting(s).FlushLibraries(); }
 
+uint64_t EffectiveCommandFlags(Server& s, const Command& cmd, CmdArgs args) {
+  uint64_t flags = cmd.flags;
+  std::string_view name = cmd.name;
+  bool eval = name == "eval" || name == "eval_ro";
+  bool evalsha = name == "evalsha" || name == "evalsha_ro";
+  bool fcall = name == "fcall" || name == "fcall_ro";
+  if ((!eval && !evalsha && !fcall) || args.size() < 2) return flags;
+  uint64_t script_flags = 0;
+  if (eval) {
+    size_t len;
+    std::string err;
+    if (!ParseEvalShebang(args[1], &script_flags, &len, &err)) return flags;
+  } else if (evalsha) {
+    const EvalScript* script = GetScripting(s).FindScript(args[1]);
+    if (script == nullptr) return flags;
+    script_flags = script->flags;
+  } else {
+    const Function* fn = GetScripting(s).libraries().FindFunction(args[1]);
+    if (fn == nullptr) return flags;
+    script_flags = fn->flags;
+  }
+  if (script_flags & kScriptEvalCompat) return flags;  // no shebang: the command's flags
+  // Declared flags replace the command's write, deny-oom and stale flags; they also say
+  // whether it writes, so may-replicate no longer applies.
+  flags &= ~uint64_t(kCmdStale | kCmdDenyOom | kCmdWrite | kCmdMayReplicate);
+  if (!(script_flags & (kScriptAllowOom | kScriptNoWrites))) flags |= kCmdDenyOom;
+  if (!(script_flags & kScriptNoWrites)) flags |= kCmdWrite;
+  if (script_flags & kScriptAllowStale) flags |= kCmdStale;
+  return flags;
+}
+
 }  // namespace scripting
 }  // namespace ember

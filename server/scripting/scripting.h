@@ -134,6 +134,10 @@ ScriptingInfo GetScriptingInfo(Server& s);
 std::vector<std::string> LibraryCodes(Server& s);
 // RDB load: loads one library from its code (replacing one of the same name when `replace`).
 bool LoadLibraryCode(Server& s, std::string_view code, bool replace, std::string* err);
+// Redis's getCommandFlags: EVAL*, EVALSHA* and FCALL* of a script that declares its flags
+// (shebang or register_function) take write / deny-oom / stale from those flags instead of
+// the command table's; any other command keeps its own.
+uint64_t EffectiveCommandFlags(Server& s, const Command& cmd, CmdArgs args);
 // FLUSHALL does not touch functions; DEBUG RELOAD without MERGE drops them first.
 void FlushFunctions(Server& s);
 

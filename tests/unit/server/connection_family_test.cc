@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "server/scripting/scripting.h"
 #include "tests/unit/server/harness.h"
 
 using ember::Client;
@@ -255,6 +256,37 @@ TEST_CASE("connection: CLIENT PAUSE / UNPAUSE") {
   CHECK_FALSE(h.server().pause_write_only);
   CHECK(h.Run({"CLIENT", "UNPAUSE"}).str == "OK");
   CHECK(h.server().pause_end_ms == 0);
+}
+
+TEST_CASE("connection: what a WRITE pause holds, scripts judged by their declared flags") {
+  Harness h;
+  ember::Server& s = h.server();
+  ember::CommandTable& t = s.commands();
+  auto flags = [&](std::vector<std::string> argv) {
+    std::vector<std::string_view> views(argv.begin(), argv.end());
+    return ember::scripting::EffectiveCommandFlags(s, *t.Lookup(views), views);
+  };
+  CHECK_FALSE(s.ClientsArePaused());
+  CHECK_FALSE(s.PauseHolds(ember::kCmdWrite));
+  CHECK(h.Run({"CLIENT", "PAUSE", "100000", "WRITE"}).str == "OK");
+  CHECK(s.ClientsArePaused());
+  CHECK(s.PauseHolds(flags({"SET", "k", "v"})));
+  CHECK_FALSE(s.PauseHolds(flags({"GET", "k"})));
+  CHECK(s.PauseHolds(flags({"PUBLISH", "ch", "m"})));            // may replicate
+  CHECK(s.PauseHolds(flags({"EVAL", "return 1", "0"})));         // no shebang: may replicate
+  CHECK(s.PauseHolds(flags({"EVAL", "#!lua\nreturn 1", "0"})));  // declared, not no-writes
+  CHECK_FALSE(s.PauseHolds(flags({"EVAL", "#!lua flags=no-writes\nreturn 1", "0"})));
+  CHECK(h.Run({"FUNCTION", "LOAD",
+               "#!lua name=lib\nredis.register_function{function_name='ro', callback=function() "
+               "return 1 end, flags={'no-writes'}}\nredis.register_function('rw', function() "
+               "return 2 end)"})
+            .str == "lib");
+  CHECK_FALSE(s.PauseHolds(flags({"FCALL", "ro", "0"})));
+  CHECK(s.PauseHolds(flags({"FCALL", "rw", "0"})));
+  CHECK(h.Run({"CLIENT", "PAUSE", "100000", "ALL"}).str == "OK");
+  CHECK(s.PauseHolds(flags({"GET", "k"})));
+  CHECK(h.Run({"CLIENT", "UNPAUSE"}).str == "OK");
+  CHECK_FALSE(s.PauseHolds(flags({"SET", "k", "v"})));
 }
 
 TEST_CASE("connection: CLIENT TRACKING state") {
