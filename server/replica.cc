@@ -84,7 +84,7 @@ void ReplicaLink::Connect() {
   std::string err;
   Connection* c = Connection::Connect(
       s_.loop(), host_, port_, [this](Connection* conn, int status) { OnConnected(conn, status); },
-      &err);
+      &err, s_.config().GetOne("bind-source-addr"));
   if (!c) {
     spdlog::warn("Unable to connect to MASTER: {}", err);
     state_ = State::kConnect;  // retried by the cron

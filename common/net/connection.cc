@@ -63,7 +63,8 @@ struct ConnectReq {
 }  // namespace
 
 Connection* Connection::Connect(uv_loop_t* loop, const std::string& host, int port,
-                                ConnectCallback done, std::string* error) {
+                                ConnectCallback done, std::string* error,
+                                const std::string& source_addr) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -74,6 +75,21 @@ Connection* Connection::Connect(uv_loop_t* loop, const std::string& host, int po
     return nullptr;
   }
   auto* c = new Connection(loop, false);
+  if (!source_addr.empty()) {
+    addrinfo* src = nullptr;
+    hints.ai_family = res->ai_family;
+    hints.ai_flags = AI_PASSIVE;
+    int brc = getaddrinfo(source_addr.c_str(), nullptr, &hints, &src);
+    int bst = brc != 0 || !src ? UV_EINVAL : uv_tcp_bind(&c->h_.tcp, src->ai_addr, 0);
+    if (src) freeaddrinfo(src);
+    if (bst != 0) {
+      *error = brc != 0 ? gai_strerror(brc) : uv_strerror(bst);
+      freeaddrinfo(res);
+      c->closing_ = true;
+      uv_close(&c->h_.handle, OnClosed);
+      return nullptr;
+    }
+  }
   auto* r = new ConnectReq{{}, std::move(done)};
   r->req.data = c;
   int st = uv_tcp_connect(&r->req, &c->h_.tcp, res->ai_addr, OnConnected);

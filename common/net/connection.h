@@ -30,9 +30,11 @@ class Connection {
   // as Redis does). `done(conn, status)` runs once: status 0 when connected, else a libuv
   // error and the connection is already closing. Returns nullptr (and never calls `done`)
   // if the address cannot be resolved or the connect cannot start; *error says why.
+  // A non-empty `source_addr` is the local address to connect from (bind-source-addr).
   using ConnectCallback = std::function<void(Connection*, int status)>;
   static Connection* Connect(uv_loop_t* loop, const std::string& host, int port,
-                             ConnectCallback done, std::string* error);
+                             ConnectCallback done, std::string* error,
+                             const std::string& source_addr = "");
 
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

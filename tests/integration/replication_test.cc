@@ -145,6 +145,17 @@ std::string InfoValue(RespClient& c, const std::string& section, const std::stri
   return s.substr(p, s.find('\r', p) - p);
 }
 
+TEST_CASE("replication: bind-source-addr is the address a replica connects from") {
+  ServerProcess master;
+  REQUIRE(master.Start());
+  ServerProcess replica({"--bind-source-addr", "127.0.0.2"});
+  REQUIRE(replica.Start());
+  RespClient r = replica.Connect();
+  Attach(r, master);
+  RespClient m = master.Connect();
+  CHECK(InfoValue(m, "replication", "slave0").find("ip=127.0.0.2,") != std::string::npos);
+}
+
 TEST_CASE("replication: shutdown waits for a lagging replica; SHUTDOWN ABORT cancels it") {
   ServerProcess master({"--shutdown-timeout", "60"});
   REQUIRE(master.Start());
