@@ -18,7 +18,9 @@ Client::Client(Server* server, Connection* conn, uint64_t id)
   SelectDb(0);
   ctime_ms = NowMs();
   last_interaction_ms = ctime_ms;
+  rbuf_peak_reset_ms = ctime_ms;
   if (conn_) {
+    out_.reserve(rbuf_size);
     conn_->set_owner(this);
     if (conn_->is_unix()) set(kClientUnixSocket);
   } else {
@@ -146,8 +148,30 @@ void Client::InjectInput(std::string_view bytes) {
   }
 }
 
+void Client::ResizeReplyBuffer(int64_t now_ms, int64_t peak_reset_ms, bool resizing) {
+  if (resizing) {
+    // Shrink to the peak when less than half was used; double when it was filled.
+    if (rbuf_size / 2 >= kReplyBufferMin && rbuf_peak < rbuf_size / 2) {
+      rbuf_size = std::max(kReplyBufferMin, rbuf_peak + 1);
+    } else if (rbuf_size < kReplyBufferMax && rbuf_peak == rbuf_size) {
+      rbuf_size = std::min(kReplyBufferMax, rbuf_size * 2);
+    }
+    // A negative period never resets the peak.
+    if (peak_reset_ms >= 0 && now_ms - rbuf_peak_reset_ms >= peak_reset_ms) {
+      rbuf_peak = std::min(out_.size(), rbuf_size);
+      rbuf_peak_reset_ms = now_ms;
+    }
+  }
+  // Between flushes the buffer's allocation follows rbuf_size (a big reply's growth is given
+  // back here rather than after every flush).
+  if (conn_ && out_.empty() && out_.capacity() != rbuf_size) {
+    std::string fresh;
+    fresh.reserve(rbuf_size);
+    out_.swap(fresh);
+  }
+}
+
 void Client::ShrinkQueryBuffer(bool idle) {
-  if (idle && out_.empty() && out_.capacity() > 64 * 1024) std::string().swap(out_);
   size_t unparsed = qlen_ - qpos_;
   if (!qbuf_) {
     qpeak_ = unparsed;
@@ -173,8 +197,16 @@ void Client::ShrinkQueryBuffer(bool idle) {
   qpeak_ = unparsed;
 }
 
+bool Client::ReplyLimitReached() {
+  if (has(kClientCloseAsap)) return true;
+  if (out_.size() < next_limit_check_) return false;
+  next_limit_check_ = out_.size() + 64 * 1024;
+  return server_->OutputBufferLimitReached(*this);
+}
+
 void Client::Flush() {
   clear(kClientPendingWrite);
+  next_limit_check_ = 0;
   if (!stream_out.empty()) {
     out_.append(stream_out);
     stream_out.clear();
@@ -185,9 +217,10 @@ void Client::Flush() {
       server_->stats_.io_writes++;
       conn_->Write(out_);
     }
+    rbuf_peak = std::max(rbuf_peak, std::min(out_.size(), rbuf_size));
     // A pipelining client reuses its buffer: giving a large one back to the heap after every
     // flush made each batch regrow it (and the heap top shrink and grow with brk). Only a
-    // very large buffer goes at once; the rest is given back when the client idles (below).
+    // very large buffer goes at once; the cron brings the rest back to rbuf_size.
     if (out_.capacity() > 1024 * 1024) {
       std::string().swap(out_);
     } else {

@@ -141,7 +141,20 @@ class Client : public Connection::Owner {
   const Command* last_cmd = nullptr;  // CLIENT LIST cmd= ("NULL" before the first)
   const Command* cmd = nullptr;       // command being executed
   int64_t soft_limit_since_ms = 0;
-  uint64_t obuf_peak = 0;
+  // Reply buffer sizing, as Redis 7.0's static reply buffer: the capacity the reply buffer
+  // is kept at between flushes (CLIENT LIST rbs; 16 KB at first, 1 KB..16 KB as the cron
+  // adapts it to the peak use of the last reply-buffer-peak-reset-time, rbp).
+  static constexpr size_t kReplyBufferMin = 1024, kReplyBufferMax = 16 * 1024;
+  size_t rbuf_size = kReplyBufferMax;
+  size_t rbuf_peak = 0;
+  size_t next_limit_check_ = 0;  // reply size at which ReplyLimitReached checks again
+  int64_t rbuf_peak_reset_ms = 0;
+  // For replies built in a long loop (HRANDFIELD with a huge count): true once the client is
+  // over its output buffer limit and being closed, so the loop can stop. The limit is
+  // checked every 64 KB of reply.
+  bool ReplyLimitReached();
+  // Cron: adapts rbuf_size and, when the buffer is empty, its allocation.
+  void ResizeReplyBuffer(int64_t now_ms, int64_t peak_reset_ms, bool resizing);
   std::vector<std::string_view> argv;  // request being executed
   size_t argv_bytes = 0;
   // CLIENT TRACKING: where invalidations go (0 = this connection) and, in BCAST mode, the

@@ -567,6 +567,7 @@ void Server::ClientsCron() {
     if (c->output_bytes() > 0 && OutputBufferLimitReached(*c)) continue;
     // Query buffers are given back after 2 idle seconds, or shrunk to recent use.
     c->ShrinkQueryBuffer(now - c->last_interaction_ms > 2000);
+    c->ResizeReplyBuffer(now, reply_buffer_peak_reset_ms, reply_buffer_resizing);
     // Paused clients retry their pending request.
     if (c->has(kClientInPause) && !ClientsArePaused()) {
       c->clear(kClientInPause);

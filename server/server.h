@@ -238,6 +238,10 @@ class Server {
   // In a fork()ed child (BGSAVE, AOF rewrite): default signal actions, the child's log role
   // and OOM score.
   void SetupForkedChild();
+  // DEBUG REPLYBUFFER: how often a client's reply-buffer peak restarts (ms, -1 never), and
+  // whether the cron resizes reply buffers at all.
+  int64_t reply_buffer_peak_reset_ms = 5000;
+  bool reply_buffer_resizing = true;
   // DEBUG PAUSE-CRON: the cron does nothing while set.
   bool pause_cron = false;
 

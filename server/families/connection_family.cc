@@ -174,9 +174,9 @@ void AppendClientInfo(std::string* out, Client& c) {
                  now_s - c.ctime_ms / 1000, now_s - c.last_interaction_ms / 1000, flags,
                  c.db_index(), counts.channels, counts.patterns, counts.shard_channels,
                  c.has(kClientMulti) ? counts.queued : -1, c.query_buffer_size(),
-                 c.query_buffer_free(), argv_mem, counts.queued_bytes, c.out().capacity(),
-                 std::max<uint64_t>(c.obuf_peak, c.out().size()), c.out().size(), reply_chunks,
-                 queued, total_mem, events, last_cmd,
+                 c.query_buffer_free(), argv_mem, counts.queued_bytes, c.rbuf_size,
+                 std::max(c.rbuf_peak, std::min(c.out().size(), c.rbuf_size)), c.out().size(),
+                 reply_chunks, queued, total_mem, events, last_cmd,
                  c.user != nullptr ? std::string_view(c.user->name) : "(superuser)",
                  c.has(kClientTracking) ? int64_t(c.tracking_redirect) : int64_t(-1), c.resp);
 }

@@ -524,7 +524,7 @@ void RandFieldWithCount(Client& c, std::string_view key, int64_t l, bool withval
       while (count--) {
         const HashNode* n = ht->FairRandom(rng);
         w.Write(n->field(), n->value());
-        if (c.has(kClientCloseAsap)) break;
+        if (c.ReplyLimitReached()) break;
       }
       return;
     }
@@ -535,7 +535,7 @@ void RandFieldWithCount(Client& c, std::string_view key, int64_t l, bool withval
       count -= batch;
       ListpackRandomPairs(lp, size, batch, rng, &picked);
       for (uint8_t* p : picked) w.WriteLp(lp, p);
-      if (c.has(kClientCloseAsap)) break;
+      if (c.ReplyLimitReached()) break;
     }
     return;
   }

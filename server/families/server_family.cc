@@ -59,8 +59,6 @@ namespace {
 bool g_disable_deny_scripts = false;
 bool g_skip_checksum_validation = false;
 int64_t g_aof_flush_sleep_us = 0;
-int64_t g_reply_buffer_peak_reset_ms = 5000;
-bool g_reply_buffer_resizing = true;
 // Memory in use when the command table was built (Redis's used_memory_startup).
 size_t g_startup_memory = 0;
 }  // namespace
@@ -2122,16 +2120,16 @@ void DebugCmd(Client& c, CmdArgs args) {
   } else if (is("replybuffer") && argc == 4) {
     if (EqualsIgnoreCase(args[2], "peak-reset-time")) {
       if (EqualsIgnoreCase(args[3], "never")) {
-        g_reply_buffer_peak_reset_ms = -1;
+        c.server().reply_buffer_peak_reset_ms = -1;
       } else if (EqualsIgnoreCase(args[3], "reset")) {
-        g_reply_buffer_peak_reset_ms = 5000;
+        c.server().reply_buffer_peak_reset_ms = 5000;
       } else {
         int64_t ms;
         if (!ParseInt64Arg(c, args[3], &ms)) return;
-        g_reply_buffer_peak_reset_ms = ms;
+        c.server().reply_buffer_peak_reset_ms = ms;
       }
     } else if (EqualsIgnoreCase(args[2], "resizing")) {
-      g_reply_buffer_resizing = Atoi(args[3]) != 0;
+      c.server().reply_buffer_resizing = Atoi(args[3]) != 0;
     } else {
       ReplySubcommandSyntaxError(c, args);
       return;

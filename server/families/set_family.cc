@@ -500,7 +500,7 @@ void SRandMemberWithCount(Client& c, CmdArgs args) {
     r.ArrayHeader(int64_t(count));
     while (count--) {
       ReplyMember(r, RandomMember(v, buf));
-      if (c.has(kClientCloseAsap)) break;
+      if (c.ReplyLimitReached()) break;
     }
     return;
   }

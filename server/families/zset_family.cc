@@ -1374,7 +1374,7 @@ void RandMemberWithCount(Client& c, std::string_view key, int64_t l, bool withsc
       while (count--) {
         ZNode* n = zs->ByRank(rng() % size + 1);
         ReplyRandomPair(c, n->member(), n->score, withscores);
-        if (c.has(kClientCloseAsap)) break;
+        if (c.ReplyLimitReached()) break;
       }
       return;
     }
@@ -1404,7 +1404,7 @@ void RandMemberWithCount(Client& c, std::string_view key, int64_t l, bool withsc
         double score = withscores ? zset::LpScore(lp::Next(lp, found[i])) : 0;
         ReplyRandomPair(c, zset::LpMember(found[i], buf), score, withscores);
       }
-      if (c.has(kClientCloseAsap)) break;
+      if (c.ReplyLimitReached()) break;
     }
     return;
   }

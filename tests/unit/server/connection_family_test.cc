@@ -364,3 +364,23 @@ TEST_CASE("connection: MONITOR, RESET, QUIT, UNBLOCK, HELP") {
 }
 
 #endif  // __has_include("tests/unit/server/harness.h")
+
+TEST_CASE("connection: the reply buffer size follows the peak use, as Redis 7.0") {
+  Harness h;
+  ember::Client* c = h.NewClient();
+  CHECK(c->rbuf_size == 16 * 1024);
+  c->rbuf_peak = 100;  // little used: shrinks to the peak (at least 1 KB)
+  c->ResizeReplyBuffer(1000, 5000, true);
+  CHECK(c->rbuf_size == 1024);
+  c->rbuf_peak = 1024;  // filled: doubles, up to 16 KB
+  c->ResizeReplyBuffer(2000, 5000, true);
+  CHECK(c->rbuf_size == 2048);
+  c->rbuf_peak = 2048;
+  c->ResizeReplyBuffer(3000, -1, false);  // resizing off: unchanged
+  CHECK(c->rbuf_size == 2048);
+  c->ResizeReplyBuffer(3000, -1, true);
+  CHECK(c->rbuf_size == 4096);
+  CHECK(c->rbuf_peak == 2048);  // -1: the peak is never reset
+  c->ResizeReplyBuffer(c->rbuf_peak_reset_ms + 100, 100, true);
+  CHECK(c->rbuf_peak == 0);  // the period passed: reset to what the buffer holds now
+}
