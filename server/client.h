@@ -112,6 +112,9 @@ class Client : public Connection::Owner {
   };
   std::vector<QueuedCommand> multi_queue;
   std::vector<std::pair<int, std::string>> watched_keys;  // (db, key)
+  // Watched keys that were already logically expired when WATCHed: their deletion by expiry
+  // is no change (Redis's watchedKey.expired).
+  std::set<std::pair<int, std::string>> watched_expired;
 
   // A replica's outgoing replication stream (flushed after replies, which replicas don't get).
   std::string stream_out;

@@ -98,8 +98,12 @@ void Server::Dispatch(Client& c) {
 
   auto reject = [&](std::string_view msg) {
     if (cmd) cmd->rejected_calls++;
-    if (c.has(kClientMulti)) c.set(kClientDirtyExec);
-    r.Error(msg);
+    if (c.has(kClientMulti) && cmd && !cmd->parent && cmd->name == "exec") {
+      RejectExec(c, msg);  // EXEC itself refused: the transaction goes
+    } else {
+      if (c.has(kClientMulti)) c.set(kClientDirtyExec);
+      r.Error(msg);
+    }
     finish();
   };
 
@@ -152,27 +156,38 @@ void Server::Dispatch(Client& c) {
   if (loading && !cmd->has(kCmdLoading)) {
     return reject("-LOADING Redis is loading the dataset in memory");
   }
+  // What the command may do: scripts by their declared flags, EXEC by what it queued.
+  uint64_t flags = scripting::EffectiveCommandFlags(*this, *cmd, args);
+  bool deny_stale = !(flags & kCmdStale);
+  if (!cmd->parent && cmd->name == "exec") {
+    for (const Client::QueuedCommand& q : c.multi_queue) {
+      std::vector<std::string_view> qargs(q.argv.begin(), q.argv.end());
+      uint64_t qflags = scripting::EffectiveCommandFlags(*this, *q.cmd, qargs);
+      flags |= qflags & (kCmdWrite | kCmdMayReplicate | kCmdDenyOom);
+      deny_stale = deny_stale || !(qflags & kCmdStale);
+    }
+  }
   if (config_.maxmemory > 0) {
     bool out_of_memory = Evict() == EvictResult::kFail;
     // Queuing in MULTI takes memory too; DISCARD, EXEC, QUIT and RESET always pass.
     std::string_view base = cmd->parent ? cmd->parent->name : cmd->name;
     bool reject_oom =
-        cmd->has(kCmdDenyOom) || (c.has(kClientMulti) && base != "exec" && base != "discard" &&
+        (flags & kCmdDenyOom) || (c.has(kClientMulti) && base != "exec" && base != "discard" &&
                                   base != "quit" && base != "reset");
     if (out_of_memory && reject_oom) {
       return reject("-OOM command not allowed when used memory > 'maxmemory'.");
     }
   }
-  if ((cmd->has(kCmdWrite) || cmd->fullname == "ping") && !c.has(kClientMaster)) {
+  if (((flags & kCmdWrite) || cmd->fullname == "ping") && !c.has(kClientMaster)) {
     std::string disk_error;
     if (WritesDeniedByDiskError(*this, &disk_error)) return reject(disk_error);
   }
   if (is_replica() && !c.has(kClientMaster)) {
-    if (config_.GetOne("replica-read-only") == "yes" && cmd->has(kCmdWrite)) {
+    if (config_.GetOne("replica-read-only") == "yes" && (flags & kCmdWrite)) {
       return reject("-READONLY You can't write against a read only replica.");
     }
     if (replica_link_->state() != ReplicaLink::State::kConnected &&
-        config_.GetOne("replica-serve-stale-data") == "no" && !cmd->has(kCmdStale)) {
+        config_.GetOne("replica-serve-stale-data") == "no" && deny_stale) {
       return reject(
           "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
     }
@@ -196,14 +211,6 @@ void Server::Dispatch(Client& c) {
   }
   // The master's stream is held too: a paused replica reads it but applies nothing.
   if (ClientsArePaused() && !c.has(kClientFake)) {
-    // What the command may do: scripts by their declared flags, EXEC by what it queued.
-    uint64_t flags = scripting::EffectiveCommandFlags(*this, *cmd, args);
-    if ((cmd->parent ? cmd->parent->name : cmd->name) == "exec") {
-      for (const Client::QueuedCommand& q : c.multi_queue) {
-        std::vector<std::string_view> qargs(q.argv.begin(), q.argv.end());
-        flags |= scripting::EffectiveCommandFlags(*this, *q.cmd, qargs);
-      }
-    }
     if (PauseHolds(flags)) {
       c.set(kClientInPause);
       c.out().resize(mark);

@@ -240,14 +240,38 @@ void Server::TouchWatchedKey(int dbid, std::string_view key) {
   if (watched_keys.empty()) return;
   auto it = watched_keys.find({dbid, std::string(key)});
   if (it == watched_keys.end()) return;
-  for (Client* c : it->second) c->set(kClientDirtyCas);
+  bool exists = db(dbid).Find(key) != nullptr;
+  for (Client* c : it->second) {
+    // Deleting a key that was already expired when WATCHed changes nothing logically.
+    auto exp = c->watched_expired.find(it->first);
+    if (exp != c->watched_expired.end() && !exists) {
+      c->watched_expired.erase(exp);
+      continue;
+    }
+    c->set(kClientDirtyCas);
+  }
 }
 
 void Server::TouchWatchedKeysInDb(int dbid, Db* other) {
   for (auto& [k, clients] : watched_keys) {
     if (k.first != dbid) continue;
-    if (!db(dbid).Find(k.second) && !(other && other->Find(k.second))) continue;
-    for (Client* c : clients) c->set(kClientDirtyCas);
+    Entry* in_emptied = db(dbid).Find(k.second);
+    Entry* in_other = other ? other->Find(k.second) : nullptr;
+    if (!in_emptied && !in_other) continue;
+    for (Client* c : clients) {
+      auto exp = c->watched_expired.find(k);
+      if (exp != c->watched_expired.end()) {
+        if (!in_other) {  // the expired key is gone: no logical change
+          c->watched_expired.erase(exp);
+          continue;
+        }
+        if (IsExpired(*other, in_other)) continue;  // still (another) expired key
+      } else if (!in_emptied && IsExpired(*other, in_other)) {
+        c->watched_expired.insert(k);  // a missing key replaced by an expired one
+        continue;
+      }
+      c->set(kClientDirtyCas);
+    }
   }
 }
 
@@ -260,6 +284,7 @@ void Server::UnwatchAll(Client& c) {
     if (v.empty()) watched_keys.erase(it);
   }
   c.watched_keys.clear();
+  c.watched_expired.clear();
   c.clear(kClientDirtyCas);
 }
 

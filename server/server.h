@@ -28,6 +28,12 @@ namespace ember {
 class Acl;
 class Server;
 
+// MULTI state (families/transaction_family.cc): DISCARD's reset, and EXEC refused before it
+// ran (BUSY, OOM, ...): the transaction is discarded with "-EXECABORT Transaction discarded
+// because of: <error>", as Redis's execCommandAbort.
+void DiscardTransaction(Client& c);
+void RejectExec(Client& c, std::string_view error);
+
 // SHUTDOWN's options (and shutdown-on-sigint / shutdown-on-sigterm).
 struct ShutdownFlags {
   bool save = false, nosave = false, now = false, force = false;

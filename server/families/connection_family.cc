@@ -70,9 +70,6 @@ SessionCounts CountsOf(const Client& c) {
 // RESET: leaves every channel, shard channel and pattern without notifying the client.
 void UnsubscribeAllSilently(Client& c) { PubsubUnsubscribeAll(c); }
 
-// RESET: as DISCARD (also forgets WATCHed keys).
-void DiscardTransaction(Client& c) { c.clear(kClientMulti | kClientDirtyExec); }
-
 // ---- Clients and their description ----
 
 enum class ClientType { kNormal, kReplica, kPubsub, kMaster };
@@ -255,7 +252,7 @@ void CmdReset(Client& c, CmdArgs) {
   c.resp = 2;
   c.reply().set_resp(2);
   s.acl().InitClient(c);
-  DiscardTransaction(c);
+  DiscardTransaction(c);  // as DISCARD: the queue and the WATCHed keys go
   UnsubscribeAllSilently(c);
   c.name.clear();
   // CLIENT REPLY SKIP already in effect still applies to this reply, as in Redis.

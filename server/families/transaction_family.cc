@@ -8,7 +8,6 @@
 #include "server/server.h"
 
 namespace ember {
-namespace {
 
 void DiscardTransaction(Client& c) {
   c.multi_queue.clear();
@@ -16,6 +15,15 @@ void DiscardTransaction(Client& c) {
   c.clear(kClientDirtyExec);
   c.server().UnwatchAll(c);
 }
+
+void RejectExec(Client& c, std::string_view error) {
+  DiscardTransaction(c);
+  // A "-CODE text" error keeps its code; a plain message follows as it is (as Redis).
+  if (!error.empty() && error.front() == '-') error.remove_prefix(1);
+  c.reply().Error(fmt::format("-EXECABORT Transaction discarded because of: {}", error));
+}
+
+namespace {
 
 void CmdMulti(Client& c, CmdArgs) {
   if (c.has(kClientMulti)) {
@@ -35,6 +43,18 @@ void CmdDiscard(Client& c, CmdArgs) {
   c.reply().Ok();
 }
 
+// Whether a key that was live when WATCHed is logically expired now.
+bool WatchedKeyExpired(Client& c) {
+  Server& s = c.server();
+  for (const auto& k : c.watched_keys) {
+    if (c.watched_expired.count(k)) continue;
+    Db& db = s.db(k.first);
+    Entry* e = db.Find(k.second);
+    if (e != nullptr && s.IsExpired(db, e)) return true;
+  }
+  return false;
+}
+
 void CmdExec(Client& c, CmdArgs) {
   Server& s = c.server();
   c.PreventPropagation();  // the queued commands propagate themselves
@@ -47,6 +67,8 @@ void CmdExec(Client& c, CmdArgs) {
     c.reply().Error("-EXECABORT Transaction discarded because of previous errors.");
     return;
   }
+  // A watched key that expired since WATCH counts as changed.
+  if (!c.has(kClientDirtyCas) && WatchedKeyExpired(c)) c.set(kClientDirtyCas);
   if (c.has(kClientDirtyCas)) {
     DiscardTransaction(c);
     c.reply().NullArray();
@@ -96,6 +118,8 @@ void CmdWatch(Client& c, CmdArgs args) {
     bool already = false;
     for (const auto& w : c.watched_keys) already = already || w == k;
     if (already) continue;
+    Entry* e = c.db().Find(args[i]);
+    if (e != nullptr && s.IsExpired(c.db(), e)) c.watched_expired.insert(k);
     s.watched_keys[k].push_back(&c);
     c.watched_keys.push_back(std::move(k));
   }

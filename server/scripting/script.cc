@@ -101,6 +101,10 @@ void ServeBusyRequest(RunContext* ctx, Client& c, const std::vector<std::string>
   Command* cmd = s.commands().Lookup(args);
   auto reject = [&](std::string_view msg) {
     if (cmd) cmd->rejected_calls++;
+    if (c.has(kClientMulti) && cmd && !cmd->parent && cmd->name == "exec") {
+      RejectExec(c, msg);
+      return;
+    }
     if (c.has(kClientMulti)) c.set(kClientDirtyExec);
     r.Error(msg);
   };

@@ -455,6 +455,7 @@ void FlushFunctions(Server& s) { GetScripting(s).FlushLibraries(); }
 uint64_t EffectiveCommandFlags(Server& s, const Command& cmd, CmdArgs args) {
   uint64_t flags = cmd.flags;
   std::string_view name = cmd.name;
+  if (cmd.parent != nullptr || name.empty() || (name[0] != 'e' && name[0] != 'f')) return flags;
   bool eval = name == "eval" || name == "eval_ro";
   bool evalsha = name == "evalsha" || name == "evalsha_ro";
   bool fcall = name == "fcall" || name == "fcall_ro";
