@@ -11,20 +11,12 @@
 
 #include "common/util/crash.h"
 #include "common/util/log.h"
+#include "common/util/sanitizers.h"
 #include "common/util/strings.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
 namespace {
-
-// AddressSanitizer reports SIGSEGV itself: the crash handlers stay out of its way.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)
-constexpr bool kAddressSanitizer = __has_feature(address_sanitizer);
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
 
 void PrintVersion() {
   printf("Ember server v=%s redis_version=%s bits=64 malloc=libc\n", EMBER_VERSION,
@@ -94,7 +86,8 @@ int main(int argc, char** argv) {
   if (!ember::SetupLogging(cfg.logfile, cfg.loglevel, 'M')) return 1;
   ember::SetSignalLogFile(cfg.logfile);
   ember::InstallShutdownSignalHandlers(*server);
-  if (!kAddressSanitizer) ember::InstallCrashHandlers("Ember", &cfg.crash_log_enabled);
+  // AddressSanitizer reports SIGSEGV itself.
+  if (!ember::kAddressSanitizer) ember::InstallCrashHandlers("Ember", &cfg.crash_log_enabled);
   server->executable = argv[0];
   for (int i = 0; i < argc; i++) server->exec_argv.emplace_back(argv[i]);
 

@@ -136,6 +136,8 @@ TEST_CASE("replication: a replica reconnects after its master restarts") {
   CHECK(Cmd(r, {"GET", "k"}).str == "1");  // stale data is served by default
 }
 
+namespace {
+
 // An INFO field's value ("" when absent).
 std::string InfoValue(RespClient& c, const std::string& section, const std::string& name) {
   std::string s = Cmd(c, {"INFO", section}).str;
@@ -144,6 +146,8 @@ std::string InfoValue(RespClient& c, const std::string& section, const std::stri
   p += name.size() + 2;
   return s.substr(p, s.find('\r', p) - p);
 }
+
+}  // namespace
 
 TEST_CASE("replication: bind-source-addr is the address a replica connects from") {
   ServerProcess master;
@@ -156,21 +160,31 @@ TEST_CASE("replication: bind-source-addr is the address a replica connects from"
   CHECK(InfoValue(m, "replication", "slave0").find("ip=127.0.0.2,") != std::string::npos);
 }
 
+namespace {
+
+// Attaches the replica, syncs k=1, then stops the replica (SIGSTOP) and increments k on the
+// master: the replica cannot acknowledge it, so it lags until SIGCONT.
+void MakeReplicaLag(ServerProcess& master, ServerProcess& replica, RespClient& r, RespClient& m) {
+  Attach(r, master);
+  Cmd(m, {"SET", "k", "1"});
+  REQUIRE(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
+  kill(replica.pid(), SIGSTOP);
+  Cmd(m, {"INCR", "k"});
+}
+
+}  // namespace
+
 TEST_CASE("replication: shutdown waits for a lagging replica; SHUTDOWN ABORT cancels it") {
   ServerProcess master({"--shutdown-timeout", "60"});
   REQUIRE(master.Start());
   ServerProcess replica;
   REQUIRE(replica.Start());
   RespClient r = replica.Connect();
-  Attach(r, master);
   RespClient m = master.Connect();
-  Cmd(m, {"SET", "k", "1"});
-  REQUIRE(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
+  MakeReplicaLag(master, replica, r, m);
 
-  // A stopped replica cannot acknowledge the next write: SHUTDOWN waits (the client blocks,
-  // writes are paused) until SHUTDOWN ABORT, which answers the waiting client with an error.
-  kill(replica.pid(), SIGSTOP);
-  Cmd(m, {"INCR", "k"});
+  // SHUTDOWN waits (the client blocks, writes are paused) until SHUTDOWN ABORT, which
+  // answers the waiting client with an error.
   RespClient waiting = master.Connect();
   REQUIRE(waiting.SendRaw(ember::EncodeCommand({"SHUTDOWN"})).ok());
   CHECK(WaitFor([&] { return !InfoValue(m, "server", "shutdown_in_milliseconds").empty(); }));
@@ -206,12 +220,8 @@ TEST_CASE("replication: shutdown gives up on a replica after shutdown-timeout") 
   ServerProcess replica;
   REQUIRE(replica.Start());
   RespClient r = replica.Connect();
-  Attach(r, master);
   RespClient m = master.Connect();
-  Cmd(m, {"SET", "k", "1"});
-  REQUIRE(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
-  kill(replica.pid(), SIGSTOP);
-  Cmd(m, {"INCR", "k"});
+  MakeReplicaLag(master, replica, r, m);
   kill(master.pid(), SIGTERM);
   CHECK(WaitFor([&] { return !master.Alive(); }, 20));
   kill(replica.pid(), SIGCONT);

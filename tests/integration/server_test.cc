@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/util/sanitizers.h"
 #include "tests/integration/server_process.h"
 
 using ember::EncodeCommand;
@@ -268,13 +269,7 @@ TEST_CASE("server: SIGTERM shuts down cleanly") {
 }
 
 // The sanitizer builds keep AddressSanitizer's own SIGSEGV report instead of Ember's.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAsan = true;
-#elif defined(__has_feature)
-constexpr bool kAsan = __has_feature(address_sanitizer);
-#else
-constexpr bool kAsan = false;
-#endif
+constexpr bool kAsan = ember::kAddressSanitizer;
 
 TEST_CASE("server: a crash writes a report with a stack trace and dies of the signal") {
   if (kAsan) return;
