@@ -11,6 +11,7 @@
 #include "common/util/memory.h"
 #include "common/util/strings.h"
 #include "server/acl.h"
+#include "server/replica.h"
 #include "server/server.h"
 
 namespace ember {
@@ -310,6 +311,12 @@ bool ScriptCall(RunContext* ctx, CmdArgs argv, std::string* err) {
                                            : "lacking the permissions for the command";
       return fail("The user executing the script " + std::string(why));
     }
+  }
+  // A replica cut from its master that does not serve stale data runs only what may run
+  // while stale (the script itself got here by declaring allow-stale).
+  if (s.is_replica() && s.replica_link().state() != ReplicaLink::State::kConnected &&
+      s.config().GetOne("replica-serve-stale-data") == "no" && !cmd->has(kCmdStale)) {
+    return fail("Can not execute the command on a stale replica");
   }
   if (ctx->read_only && (cmd->has(kCmdWrite) || cmd->has(kCmdMayReplicate))) {
     return fail("Write commands are not allowed from read-only scripts.");

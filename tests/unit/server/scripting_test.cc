@@ -588,3 +588,27 @@ TEST_CASE("functions: dump and restore") {
   CHECK(h.Run({"FCALL", "test", "0"}).integer == 1);
   CHECK(h.Run({"FUNCTION", "HELP"}).elems.size() > 10);
 }
+
+TEST_CASE("scripting: a stale replica runs allow-stale functions, not their stale commands") {
+  Harness h;
+  REQUIRE(h.Run({"FUNCTION", "LOAD",
+                 "#!lua name=stale\n"
+                 "redis.register_function{function_name='plain', callback=function() return 1 "
+                 "end, flags={'no-writes'}}\n"
+                 "redis.register_function{function_name='ok', callback=function() return 2 end, "
+                 "flags={'allow-stale', 'no-writes'}}\n"
+                 "redis.register_function{function_name='get', callback=function() return "
+                 "redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}"})
+              .str == "stale");
+  h.Run({"CONFIG", "SET", "replica-serve-stale-data", "no"});
+  h.Run({"REPLICAOF", "127.0.0.1", "1"});  // nobody there: the link stays down
+  RespValue r = h.Run({"FCALL", "plain", "0"});
+  CHECK(r.is_error());
+  CHECK(r.str.rfind("MASTERDOWN", 0) == 0);
+  CHECK(h.Run({"FCALL", "ok", "0"}).integer == 2);
+  r = h.Run({"FCALL", "get", "0"});
+  CHECK(r.is_error());
+  CHECK(r.str.find("Can not execute the command on a stale replica") != std::string::npos);
+  h.Run({"REPLICAOF", "NO", "ONE"});
+  CHECK(h.Run({"FCALL", "get", "0"}).is_null());
+}
