@@ -50,9 +50,16 @@ printf '%-12s %11s %11s %6s %9s %9s %9s %9s\n' test redis_rps ember_rps ratio re
 for c in "${cases[@]}"; do
   name=${c%%|*}; args=${c#*|}
   rr=(); er=(); rp=(); ep=(); rc=(); ec=()
-  for _ in $(seq 1 "$rounds"); do
-    read -r a b u < <(run "$rpid" "$rport" "$args"); rr+=("$a"); rp+=("$b"); rc+=("$u")
-    read -r a b u < <(run "$epid" "$eport" "$args"); er+=("$a"); ep+=("$b"); ec+=("$u")
+  for i in $(seq 1 "$rounds"); do
+    # Which server goes first alternates, so neither always runs on a machine just warmed
+    # (or disturbed) by the other.
+    if [ $((i % 2)) -eq 1 ]; then
+      read -r a b u < <(run "$rpid" "$rport" "$args"); rr+=("$a"); rp+=("$b"); rc+=("$u")
+      read -r a b u < <(run "$epid" "$eport" "$args"); er+=("$a"); ep+=("$b"); ec+=("$u")
+    else
+      read -r a b u < <(run "$epid" "$eport" "$args"); er+=("$a"); ep+=("$b"); ec+=("$u")
+      read -r a b u < <(run "$rpid" "$rport" "$args"); rr+=("$a"); rp+=("$b"); rc+=("$u")
+    fi
   done
   r=$(printf '%s\n' "${rr[@]}" | median); e=$(printf '%s\n' "${er[@]}" | median)
   r99=$(printf '%s\n' "${rp[@]}" | median); e99=$(printf '%s\n' "${ep[@]}" | median)
