@@ -646,13 +646,13 @@ void Server::RetryPausedClients() {
 }
 
 bool Server::ClientsArePaused() const {
-  return shutdown_pause_ || (pause_end_ms && NowMs() < pause_end_ms);
+  return shutdown_initiated() || (pause_end_ms && NowMs() < pause_end_ms);
 }
 
 bool Server::PauseHolds(uint64_t cmd_flags) const {
   bool by_command = pause_end_ms && NowMs() < pause_end_ms;
-  if (!by_command && !shutdown_pause_) return false;
-  // The strictest pause wins; the shutdown pause is a WRITE pause.
+  if (!by_command && !shutdown_initiated()) return false;
+  // The strictest pause wins; waiting for replicas to shut down pauses writes.
   if (by_command && !pause_write_only) return true;
   // WRITE pause: writes and commands that may replicate (EVAL without flags, PUBLISH...).
   return (cmd_flags & (kCmdWrite | kCmdMayReplicate)) != 0;

@@ -342,7 +342,6 @@ class Server {
   ShutdownFlags shutdown_flags_;
   int64_t shutdown_deadline_ms_ = 0;  // set while waiting for replicas
   std::vector<Client*> shutdown_waiters_;
-  bool shutdown_pause_ = false;
   std::vector<Client*> closing_;
   uint64_t next_client_id_ = 1;
   Client* current_client_ = nullptr;

@@ -102,11 +102,10 @@ bool Server::PrepareForShutdown(ShutdownFlags flags) {
   shutdown_flags_ = flags;
   spdlog::warn("User requested shutdown...");
   if (!flags.now && config_.shutdown_timeout != 0 && !ReadyToShutdown()) {
+    // Ask the replicas where they are now (a paused stream would not carry it), then pause
+    // writes: setting the deadline is what starts the wait.
+    if (!ClientsArePaused()) FeedReplicationStream(-1, {"REPLCONF", "GETACK", "*"});
     shutdown_deadline_ms_ = NowMs() + config_.shutdown_timeout * 1000;
-    if (!ClientsArePaused()) {
-      FeedReplicationStream(-1, {"REPLCONF", "GETACK", "*"});
-    }
-    shutdown_pause_ = true;
     spdlog::info("Waiting for replicas before shutting down.");
     return false;
   }
@@ -147,6 +146,7 @@ bool Server::FinishShutdown() {
 }
 
 void Server::CancelShutdown() {
+  bool writes_paused = shutdown_initiated();  // the wait for replicas pauses writes
   g_shutdown_asap = 0;
   g_last_signal = 0;
   shutdown_flags_ = {};
@@ -163,10 +163,7 @@ void Server::CancelShutdown() {
     CountUnblockedCall(*c, {"shutdown"}, true);
     waiters_resumed_.push_back(c);
   }
-  if (shutdown_pause_) {
-    shutdown_pause_ = false;
-    RetryPausedClients();
-  }
+  if (writes_paused) RetryPausedClients();
 }
 
 bool Server::AbortShutdown() {
