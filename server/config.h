@@ -119,6 +119,7 @@ class Config {
   int64_t repl_ping_replica_period = 10;
   int64_t shutdown_timeout = 10;  // seconds a shutdown waits for lagging replicas
   bool lazyfree_lazy_user_del = false;
+  int64_t busy_poll_usec = 20;  // Ember: poll this long after a command while busy
 
   // --- Loading. Errors carry Redis's text; the caller prints and exits. ---
   // Reads redis.conf syntax. `origin` names the source in errors.

@@ -11,6 +11,7 @@
 
 #include "common/storage/lru.h"
 #include "common/util/clock.h"
+#include "common/util/cpus.h"
 #include "common/util/hash.h"
 #include "common/util/log.h"
 #include "common/util/memory.h"
@@ -169,6 +170,7 @@ void Server::Init() {
   uv_prepare_init(loop_, &before_sleep_);
   before_sleep_.data = this;
   uv_idle_init(loop_, &evict_idle_);
+  uv_idle_init(loop_, &poll_idle_);
   InstallExpandCheck(*this);
   evict_idle_.data = this;
 }
@@ -361,6 +363,7 @@ void Server::CloseHandles() {
   close(reinterpret_cast<uv_handle_t*>(&cron_timer_));
   close(reinterpret_cast<uv_handle_t*>(&before_sleep_));
   close(reinterpret_cast<uv_handle_t*>(&evict_idle_));
+  close(reinterpret_cast<uv_handle_t*>(&poll_idle_));
   for (uv_stream_t* l : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(l), [](uv_handle_t* h) {
       delete static_cast<ListenerData*>(h->data);
@@ -519,6 +522,19 @@ void Server::OnBeforeSleep(uv_prepare_t* p) noexcept {
   if (s->aof_->state() != AppendOnlyFile::State::kOff) s->aof_->Flush(false);
   s->FlushPendingWrites();
   s->FreeClosingClients();
+  s->UpdateBusyPoll();
+}
+
+void Server::UpdateBusyPoll() {
+  // An active idle handle makes libuv poll with a zero timeout instead of sleeping.
+  bool poll = busy_poll_.ShouldPoll(stats_.commands_processed, MonotonicUs());
+  if (poll == polling_) return;
+  polling_ = poll;
+  if (poll) {
+    uv_idle_start(&poll_idle_, [](uv_idle_t*) {});
+  } else {
+    uv_idle_stop(&poll_idle_);
+  }
 }
 
 void Server::OnCron(uv_timer_t* t) noexcept { static_cast<Server*>(t->data)->Cron(); }
@@ -537,6 +553,15 @@ void Server::Cron() {
     FeedReplicationStream(-1, {"PING"});
   }
   ClientsCron();
+  // Polling only pays when the loop has a CPU to itself: with one CPU (or a quota of less
+  // than two) it would take the time the clients on the same CPU need. Checked each second,
+  // as the affinity or the cgroup quota can change under a running server.
+  if (now / 1000 != busy_poll_checked_s_) {
+    busy_poll_checked_s_ = now / 1000;
+    busy_poll_cpus_ok_ = AvailableCpus() >= 2;
+  }
+  busy_poll_.set_window(busy_poll_cpus_ok_ ? config_.busy_poll_usec : 0);
+  busy_poll_.Sample(stats_.commands_processed, MonotonicUs());
   PersistenceCron(*this);  // BGSAVE child, save points
   aof_->Cron();            // rewrite child, automatic rewrites, postponed flushes
   if (now / 1000 != last_replication_cron_s_) {

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/net/busy_poll.h"
 #include "common/storage/db.h"
 #include "server/aof.h"
 #include "server/blocking.h"
@@ -296,6 +297,7 @@ class Server {
   void ActiveExpireCycle(bool fast);
   void ClientsCron();
   void FlushPendingWrites();
+  void UpdateBusyPoll();
   void FreeClosingClients();
   void AcceptClient(uv_stream_t* listener, bool unix_socket);
   void ApplyConfig();
@@ -363,6 +365,12 @@ class Server {
   uv_timer_t cron_timer_;
   uv_prepare_t before_sleep_;
   uv_idle_t evict_idle_{};
+  // Keeps the loop polling (zero timeout) while busy-poll-usec says so; see busy_poll.h.
+  uv_idle_t poll_idle_{};
+  BusyPoller busy_poll_;
+  bool polling_ = false;
+  bool busy_poll_cpus_ok_ = false;
+  int64_t busy_poll_checked_s_ = -1;
   bool evict_idle_active_ = false;
   std::vector<uv_stream_t*> listeners_;
   int64_t cron_loops_ = 0;

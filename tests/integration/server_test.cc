@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/util/cpus.h"
 #include "common/util/sanitizers.h"
 #include "tests/integration/server_process.h"
 
@@ -421,4 +422,57 @@ TEST_CASE("server: oom-score-adj sets the process's OOM score by role and restor
   CHECK(score(s.pid()) == inherited);
   RespValue bad = Must(c, {"CONFIG", "SET", "oom-score-adj-values", "2001 0 0"});
   CHECK(bad.is_error());
+}
+
+TEST_CASE("server: busy polling engages under load and stops when the load does") {
+  auto status_field = [](pid_t pid, const std::string& field) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1));
+    }
+    return -1LL;
+  };
+  auto cpu_ms = [](pid_t pid) {  // user + system time of the main thread
+    std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
+    long long ns = 0;
+    in >> ns;
+    return ns / 1000000;
+  };
+  ServerProcess s;
+  REQUIRE(s.Start());
+  INFO("server log:\n" << s.Log());
+  RespClient c = s.Connect();
+  CHECK(Must(c, {"CONFIG", "GET", "busy-poll-usec"}).elems.at(1).str == "20");
+  RespValue bad = Must(c, {"CONFIG", "SET", "busy-poll-usec", "-1"});
+  CHECK(bad.str.find("argument must be between 0 and 1000000 inclusive") != std::string::npos);
+
+  // Sleeps of the event loop per request, from its voluntary context switches, with 50
+  // clients sending one request at a time.
+  std::string bench = "redis-benchmark -p " + std::to_string(s.port()) +
+                      " -c 50 -n 200000 -t get -P 1 -q >/dev/null 2>&1";
+  auto sleeps_per_request = [&](const std::string& usec) {
+    CHECK(Must(c, {"CONFIG", "SET", "busy-poll-usec", usec}).str == "OK");
+    long long before = status_field(s.pid(), "voluntary_ctxt_switches");
+    int status = -1;
+    Shell(bench, &status);
+    CHECK(status == 0);
+    return double(status_field(s.pid(), "voluntary_ctxt_switches") - before) / 200000;
+  };
+  double polling = sleeps_per_request("20");
+  double sleeping = sleeps_per_request("0");
+  MESSAGE("event-loop sleeps per request: " << polling << " polling, " << sleeping << " not");
+  // Polling needs a second CPU; under the sanitizers the server is the bottleneck and seldom
+  // sleeps either way.
+  if (!kAsan && ember::AvailableCpus() >= 2) CHECK(polling * 2 < sleeping);
+
+  // Once the load is gone the loop sleeps again: an idle second costs next to no CPU.
+  CHECK(Must(c, {"CONFIG", "SET", "busy-poll-usec", "20"}).str == "OK");
+  int status = -1;
+  Shell(bench, &status);
+  CHECK(status == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  long long t0 = cpu_ms(s.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(cpu_ms(s.pid()) - t0 < 150);
 }
