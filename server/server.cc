@@ -561,7 +561,6 @@ void Server::Cron() {
     busy_poll_cpus_ok_ = AvailableCpus() >= 2;
   }
   busy_poll_.set_window(busy_poll_cpus_ok_ ? config_.busy_poll_usec : 0);
-  busy_poll_.Sample(stats_.commands_processed, MonotonicUs());
   PersistenceCron(*this);  // BGSAVE child, save points
   aof_->Cron();            // rewrite child, automatic rewrites, postponed flushes
   if (now / 1000 != last_replication_cron_s_) {

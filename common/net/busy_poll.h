@@ -7,9 +7,10 @@
 // while the load is high, the loop keeps polling with a zero timeout for up to `window`
 // microseconds after the last command it ran, and only then sleeps.
 //
-// "High" means at least one command per window on average over the last sample period, so a
-// lightly loaded or idle server never spins: polling only replaces idle time when the next
-// request is likely to arrive within the window anyway. A window of 0 turns it off.
+// "High" means at least one command per window on average over the last sample period (10 ms,
+// so polling starts almost as soon as the load does). A lightly loaded or idle server never
+// spins: polling only replaces idle time when the next request is likely to arrive within the
+// window anyway. A window of 0 turns it off.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +28,23 @@ class BusyPoller {
   int64_t window() const { return window_us_; }
   bool hot() const { return hot_; }
 
-  // Once per sample period (the server cron): the command counter and a monotonic clock.
-  // Decides from the rate since the previous sample whether the load justifies polling.
+  // Before each sleep of the loop, with the command counter and a monotonic clock: true to
+  // poll without blocking once more. Every kSamplePeriodUs the rate since the previous sample
+  // decides whether the load justifies polling at all.
+  bool ShouldPoll(uint64_t commands, int64_t now_us) {
+    if (commands != last_commands_) {
+      last_commands_ = commands;
+      last_active_us_ = now_us;
+    }
+    if (!has_sample_ || now_us < sample_us_ || now_us - sample_us_ >= kSamplePeriodUs) {
+      Sample(commands, now_us);
+    }
+    return hot_ && now_us - last_active_us_ < window_us_;
+  }
+
+  static constexpr int64_t kSamplePeriodUs = 10000;
+
+ private:
   void Sample(uint64_t commands, int64_t now_us) {
     if (has_sample_ && now_us > sample_us_ && commands >= sample_commands_) {
       uint64_t n = commands - sample_commands_;
@@ -39,16 +55,6 @@ class BusyPoller {
     sample_us_ = now_us;
   }
 
-  // Before each sleep of the loop: true to poll without blocking once more.
-  bool ShouldPoll(uint64_t commands, int64_t now_us) {
-    if (commands != last_commands_) {
-      last_commands_ = commands;
-      last_active_us_ = now_us;
-    }
-    return hot_ && now_us - last_active_us_ < window_us_;
-  }
-
- private:
   int64_t window_us_;
   bool hot_ = false;
   bool has_sample_ = false;

@@ -6,46 +6,48 @@
 
 namespace ember {
 
+namespace {
+constexpr int64_t kPeriod = BusyPoller::kSamplePeriodUs;
+}
+
 TEST_CASE("busy poll: idle and light loads never poll") {
   BusyPoller p(20);
-  CHECK_FALSE(p.ShouldPoll(0, 0));  // no sample yet
-  p.Sample(0, 0);
-  p.Sample(1000, 100000);  // 1000 commands in 100 ms: one per 100 us
+  CHECK_FALSE(p.ShouldPoll(0, 0));  // the first call only takes a sample
+  // 100 commands in a sample period of 10 ms: one per 100 us.
+  CHECK_FALSE(p.ShouldPoll(100, kPeriod));
   CHECK_FALSE(p.hot());
-  CHECK_FALSE(p.ShouldPoll(1001, 100005));
-  p.Sample(1000, 200000);  // idle
-  CHECK_FALSE(p.ShouldPoll(1000, 200001));
+  CHECK_FALSE(p.ShouldPoll(101, kPeriod + 5));
+  // A long sleep, then one command.
+  CHECK_FALSE(p.ShouldPoll(102, 10 * 1000000));
 }
 
 TEST_CASE("busy poll: a busy loop polls for the window after its last command") {
   BusyPoller p(20);
-  p.Sample(0, 0);
-  p.Sample(10000, 100000);  // one command per 10 us
+  CHECK_FALSE(p.ShouldPoll(0, 0));
+  // 1000 commands in 10 ms, one per 10 us: hot.
+  CHECK(p.ShouldPoll(1000, kPeriod));
   CHECK(p.hot());
-  CHECK(p.ShouldPoll(10001, 100000));
-  CHECK(p.ShouldPoll(10001, 100019));        // nothing new, still inside the window
-  CHECK_FALSE(p.ShouldPoll(10001, 100020));  // window over: sleep
-  CHECK(p.ShouldPoll(10002, 100500));        // a new command opens a new window
-  // The load drops: the next sample turns polling off.
-  p.Sample(10100, 200000);
+  CHECK(p.ShouldPoll(1000, kPeriod + 19));        // nothing new, still inside the window
+  CHECK_FALSE(p.ShouldPoll(1000, kPeriod + 20));  // window over: sleep
+  CHECK(p.ShouldPoll(1001, kPeriod + 500));       // a new command opens a new window
+  // The load drops to 10 commands in the next period: polling stops at the next sample.
+  CHECK_FALSE(p.ShouldPoll(1010, 2 * kPeriod));
   CHECK_FALSE(p.hot());
-  CHECK_FALSE(p.ShouldPoll(10101, 200001));
 }
 
-TEST_CASE("busy poll: a zero window turns it off, and the rate threshold follows the window") {
+TEST_CASE("busy poll: the window sets the rate threshold, and 0 turns it off") {
   BusyPoller p(0);
-  p.Sample(0, 0);
-  p.Sample(1000000, 100000);
+  p.ShouldPoll(0, 0);
+  CHECK_FALSE(p.ShouldPoll(100000, kPeriod));  // very busy, but off
   CHECK_FALSE(p.hot());
-  CHECK_FALSE(p.ShouldPoll(1000001, 100001));
-  p.set_window(200);  // one command per 200 us is now enough
-  p.Sample(1000600, 200000);
-  CHECK(p.hot());
+  p.set_window(200);  // one command per 200 us is now enough: 60 in 10 ms
+  CHECK(p.ShouldPoll(100060, 2 * kPeriod));
   p.set_window(0);
   CHECK_FALSE(p.hot());
-  // Counters going backwards (CONFIG RESETSTAT) do not count as load.
+  CHECK_FALSE(p.ShouldPoll(100061, 2 * kPeriod + 1));
+  // A counter that went backwards (CONFIG RESETSTAT) is not read as a huge rate.
   p.set_window(20);
-  p.Sample(5, 300000);
+  CHECK_FALSE(p.ShouldPoll(5, 3 * kPeriod));
   CHECK_FALSE(p.hot());
 }
 
