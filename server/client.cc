@@ -126,8 +126,21 @@ void Client::ProcessInput() {
         break;
       }
     }
-    // What the master sent is counted in the replication offset and relayed as is.
-    if (has(kClientMaster)) server_->ProxyMasterStream(std::string_view(qbuf_ + qpos_, consumed));
+    // What the master sent is counted in the replication offset and relayed as is; a
+    // transaction only once it is complete, so that a link lost inside it leaves the offset
+    // before the MULTI (the queued commands die with the client; PSYNC asks for them again).
+    if (has(kClientMaster)) {
+      std::string_view bytes(qbuf_ + qpos_, consumed);
+      if (has(kClientMulti) || !master_multi.empty()) {
+        master_multi.append(bytes);
+        if (!has(kClientMulti)) {
+          server_->ProxyMasterStream(master_multi);
+          master_multi.clear();
+        }
+      } else {
+        server_->ProxyMasterStream(bytes);
+      }
+    }
     qpos_ += consumed;
   }
   if (qpos_ == qlen_) {

@@ -123,6 +123,8 @@ class Client : public Connection::Owner {
   int64_t repl_ack_off = 0;
   int64_t repl_ack_time_ms = 0;
   int64_t repl_listening_port = 0;
+  bool repl_capa_psync2 = false;  // REPLCONF capa psync2: +CONTINUE carries the replid
+  std::string master_multi;       // the master's stream of a transaction not yet complete
   int64_t woff = 0;
 
   // Connection::Owner

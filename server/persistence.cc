@@ -152,9 +152,13 @@ class ServerLoader : public RdbVisitor {
       if (strtoll(v.c_str(), nullptr, 10)) spdlog::info("RDB has an AOF tail");
     } else if (EqualsIgnoreCase(key, "aof-base")) {
       if (strtoll(v.c_str(), nullptr, 10)) spdlog::info("RDB is base AOF");
-    } else if (!EqualsIgnoreCase(key, "repl-stream-db") && !EqualsIgnoreCase(key, "repl-id") &&
-               !EqualsIgnoreCase(key, "repl-offset") && !EqualsIgnoreCase(key, "lua") &&
-               !EqualsIgnoreCase(key, "redis-bits")) {
+    } else if (EqualsIgnoreCase(key, "repl-id")) {
+      s_.rdb_repl_info.id = v;
+    } else if (EqualsIgnoreCase(key, "repl-offset")) {
+      s_.rdb_repl_info.offset = strtoll(v.c_str(), nullptr, 10);
+    } else if (EqualsIgnoreCase(key, "repl-stream-db")) {
+      s_.rdb_repl_info.db = int(strtol(v.c_str(), nullptr, 10));
+    } else if (!EqualsIgnoreCase(key, "lua") && !EqualsIgnoreCase(key, "redis-bits")) {
       spdlog::trace("Unrecognized RDB AUX field: '{}'", key);
     }
     return Status::OK();
@@ -324,8 +328,9 @@ bool WriteDataset(Server& s, RdbWriter& w, bool repl, bool child, bool aof_base)
   w.AuxInt("redis-bits", 64);
   w.AuxInt("ctime", NowS());
   w.AuxInt("used-mem", int64_t(UsedMemory()));
-  if (repl) {
-    w.AuxInt("repl-stream-db", 0);
+  int stream_db = 0;
+  if (repl || s.ReplInfoForRdb(&stream_db)) {
+    w.AuxInt("repl-stream-db", stream_db);
     w.Aux("repl-id", s.replid());
     w.AuxInt("repl-offset", s.master_repl_offset());
   }
@@ -634,9 +639,17 @@ bool LoadDataFromDisk(Server& s) {
     aof.DeleteHistoryFiles();
     return true;
   }
+  s.rdb_repl_info = {};
   Status st = LoadRdbFile(s, s.config().dbfilename, false);
   if (st.ok()) {
     spdlog::info("DB loaded from disk: {:.3f} seconds", double(MonotonicUs() - start) / 1e6);
+    // A replica's own save is a point of its master's history: continue from it.
+    Server::RdbReplInfo& ri = s.rdb_repl_info;
+    if (!s.config().GetOne("replicaof").empty() && ri.id.size() == 40 && ri.offset >= 0 &&
+        ri.db >= 0 && ri.db < s.db_count()) {
+      s.SetReplicationState(ri.id, ri.offset);
+      ri.restored = true;
+    }
     return true;
   }
   if (st.code() == Status::Code::kNotFound) return true;

@@ -39,8 +39,12 @@ ReplicaLink::~ReplicaLink() {
   if (conn_) conn_->Close(false);
 }
 
-void ReplicaLink::SetMaster(const std::string& host, int port) {
+void ReplicaLink::SetMaster(const std::string& host, int port, bool from_self, int stream_db) {
   Drop(false);
+  if (from_self) {
+    psync_possible_ = true;
+    stream_db_ = stream_db;  // a promoted master selects a database before its first command
+  }
   host_ = host;
   port_ = port;
   state_ = State::kConnect;
@@ -51,6 +55,7 @@ void ReplicaLink::SetMaster(const std::string& host, int port) {
 
 void ReplicaLink::Unset() {
   Drop(false);
+  psync_possible_ = false;
   host_.clear();
   port_ = 0;
   state_ = State::kNone;
@@ -64,6 +69,8 @@ void ReplicaLink::Drop(bool reconnect) {
   if (master_) {
     Client* m = master_;
     master_ = nullptr;
+    stream_db_ = m->db_index();
+    psync_possible_ = true;
     m->CloseAsap();
     link_down_since_s_ = NowS();
   }
@@ -140,8 +147,14 @@ void ReplicaLink::SendStep() {
       cmd = {"REPLCONF", "capa", "eof", "capa", "psync2"};
       break;
     case Step::kPsync:
-      spdlog::info("Partial resynchronization not possible (no cached master)");
-      cmd = {"PSYNC", "?", "-1"};
+      if (psync_possible_) {
+        std::string offset = std::to_string(s_.master_repl_offset() + 1);
+        spdlog::info("Trying a partial resynchronization (request {}:{}).", s_.replid(), offset);
+        cmd = {"PSYNC", s_.replid(), offset};
+      } else {
+        spdlog::info("Partial resynchronization not possible (no cached master)");
+        cmd = {"PSYNC", "?", "-1"};
+      }
       break;
   }
   conn_->Write(Encode(cmd));
@@ -180,6 +193,7 @@ void ReplicaLink::HandleLine(std::string_view line) {
         }
         master_replid_ = parts[1];
         master_initial_offset_ = strtoll(parts[2].c_str(), nullptr, 10);
+        psync_possible_ = false;  // our history is about to be replaced
         spdlog::info("Full resync from master: {}:{}", master_replid_, master_initial_offset_);
         state_ = State::kTransfer;
         transfer_size_ = -1;
@@ -187,6 +201,7 @@ void ReplicaLink::HandleLine(std::string_view line) {
         rdb_.clear();
         return;
       }
+      if (line.rfind("+CONTINUE", 0) == 0) return ContinueSync(line);
       if (line.rfind("-NOMASTERLINK", 0) == 0 || line.rfind("-LOADING", 0) == 0) {
         spdlog::info("Master is currently unable to PSYNC but should be in the future: {}", line);
         return Drop(true);
@@ -214,6 +229,12 @@ void ReplicaLink::OnData(size_t n) {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       pos += nl + 1;
       if (!line.empty()) HandleLine(std::string(line));
+      if (state_ == State::kConnected) {  // +CONTINUE: what follows is the stream
+        std::string leftover(inbuf_.data() + pos, inlen_ - pos);
+        inlen_ = 0;
+        if (master_ && !leftover.empty()) master_->InjectInput(leftover);
+        return;
+      }
     } else if (state_ == State::kTransfer) {
       std::string_view rest(inbuf_.data() + pos, inlen_ - pos);
       if (transfer_size_ < 0 && eof_mark_.empty()) {
@@ -303,14 +324,9 @@ void ReplicaLink::FinishSync(std::string_view rdb) {
     return Fail("Failed trying to load the MASTER synchronization DB from socket");
   }
   s_.SetReplicationState(master_replid_, master_initial_offset_);
-  Client* c = s_.CreateClient(conn_);
-  c->set(kClientMaster);
-  c->authenticated = true;
-  c->user = nullptr;  // the master's commands are not subject to ACLs
-  conn_ = nullptr;    // the master client owns the connection now
-  master_ = c;
-  state_ = State::kConnected;
-  link_down_since_s_ = 0;
+  // Sub-replicas followed the history just replaced.
+  s_.DisconnectReplicas();
+  AttachMasterClient(0);
   spdlog::info("MASTER <-> REPLICA sync: Finished with success");
   // The AOF restarts from the new dataset.
   if (s_.aof().state() != AppendOnlyFile::State::kOff) {
@@ -323,6 +339,44 @@ void ReplicaLink::FinishSync(std::string_view rdb) {
   }
 }
 
+bool ReplicaLink::HistoryPoint(int* stream_db) const {
+  if (master_) {
+    *stream_db = master_->db_index();
+    return true;
+  }
+  *stream_db = stream_db_;
+  return psync_possible_;
+}
+
+void ReplicaLink::AttachMasterClient(int db) {
+  Client* c = s_.CreateClient(conn_);
+  c->set(kClientMaster);
+  c->authenticated = true;
+  c->user = nullptr;  // the master's commands are not subject to ACLs
+  c->SelectDb(db);
+  conn_ = nullptr;  // the master client owns the connection now
+  master_ = c;
+  state_ = State::kConnected;
+  link_down_since_s_ = 0;
+}
+
+void ReplicaLink::ContinueSync(std::string_view line) {
+  spdlog::info("Successful partial resynchronization with master.");
+  std::string_view id = line.substr(std::string_view("+CONTINUE").size());
+  while (!id.empty() && id.front() == ' ') id.remove_prefix(1);
+  while (!id.empty() && (id.back() == ' ' || id.back() == '\r')) id.remove_suffix(1);
+  if (id.size() == 40 && id != s_.replid()) {
+    // The master's history continues ours under a new id (it was promoted): ours becomes the
+    // secondary id, and our own replicas reconnect to learn the new one.
+    s_.ShiftReplicationId(std::string(id));
+    spdlog::info("Master replication ID changed to {}", id);
+    s_.DisconnectReplicas();
+  }
+  if (!s_.backlog()) s_.CreateBacklog();
+  AttachMasterClient(stream_db_);
+  spdlog::info("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+}
+
 void ReplicaLink::SendAck() {
   if (!master_ || !master_->conn()) return;
   master_->conn()->Write(Encode({"REPLCONF", "ACK", std::to_string(s_.master_repl_offset())}));
@@ -331,6 +385,8 @@ void ReplicaLink::SendAck() {
 void ReplicaLink::OnMasterFreed(Client* c) {
   if (c != master_) return;
   master_ = nullptr;
+  stream_db_ = c->db_index();
+  psync_possible_ = true;  // the dataset is the history up to our offset: try to continue
   spdlog::info("Connection with master lost.");
   link_down_since_s_ = NowS();
   if (state_ != State::kNone) state_ = State::kConnect;

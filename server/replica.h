@@ -37,8 +37,12 @@ class ReplicaLink : public Connection::Owner {
   int port() const { return port_; }
   Client* master() const { return master_; }
 
-  // REPLICAOF host port: drops any current link and connects at the next cron tick.
-  void SetMaster(const std::string& host, int port);
+  // REPLICAOF host port: drops any current link and connects. `from_self`: we were a master,
+  // so our own history (replication id and offset) is what PSYNC asks to continue.
+  void SetMaster(const std::string& host, int port, bool from_self = false, int stream_db = 0);
+  // Whether our dataset is a point of the master's history that PSYNC could continue from,
+  // and the stream's database there.
+  bool HistoryPoint(int* stream_db) const;
   // REPLICAOF NO ONE: drops the link; the server becomes a master with a new replication
   // id (the old one stays as replid2 for PSYNC of former siblings).
   void Unset();
@@ -67,6 +71,10 @@ class ReplicaLink : public Connection::Owner {
   void HandleLine(std::string_view line);
   bool HandleTransfer();
   void FinishSync(std::string_view rdb);
+  // +CONTINUE [replid]: the master continues the stream from our offset.
+  void ContinueSync(std::string_view line);
+  // The link becomes the master client, reading the stream in database `db`.
+  void AttachMasterClient(int db);
   void Drop(bool reconnect);
   void Fail(const std::string& why);
 
@@ -89,6 +97,11 @@ class ReplicaLink : public Connection::Owner {
   int64_t handshake_start_s_ = 0;
   std::string master_replid_;
   int64_t master_initial_offset_ = -1;
+  // Whether our dataset is a known point of a replication history (the server's replid and
+  // offset), so PSYNC can ask to continue from it: after a link to a master was up, or when a
+  // master became a replica. A full resync discards it (Redis's cached master).
+  bool psync_possible_ = false;
+  int stream_db_ = 0;  // the database the master's stream had selected when the link dropped
 };
 
 }  // namespace ember

@@ -1,7 +1,7 @@
-// The master side of replication: the propagation queue, the stream fed to replicas, and
-// full resynchronization (SYNC / PSYNC answered with FULLRESYNC and an RDB snapshot).
-// Partial resynchronization from a backlog and the replica side arrive with the replication
-// issue; docs/design/replication.md describes the plan.
+// The master side of replication: the propagation queue, the stream fed to replicas and to
+// the backlog, full resynchronization (SYNC / PSYNC answered with FULLRESYNC and an RDB
+// snapshot) and partial resynchronization (PSYNC answered with +CONTINUE and the backlog).
+// docs/design/replication.md describes it.
 #include <spdlog/spdlog.h>
 
 #include "common/persist/rdb_writer.h"
@@ -54,7 +54,7 @@ void Server::PropagateNow(int dbid, const std::vector<std::string>& argv) {
 
 void Server::FeedReplicationStream(int dbid, const std::vector<std::string>& argv) {
   // A replica relays its master's stream instead (ProxyMasterStream).
-  if (replicas_.empty() || is_replica()) return;
+  if ((replicas_.empty() && !backlog_) || is_replica()) return;
   std::string bytes;
   if (dbid >= 0 && dbid != repl_seldb_) {
     AppendCommand(&bytes, {"SELECT", std::to_string(dbid)});
@@ -62,6 +62,7 @@ void Server::FeedReplicationStream(int dbid, const std::vector<std::string>& arg
   }
   AppendCommand(&bytes, argv);
   master_repl_offset_ += int64_t(bytes.size());
+  if (backlog_) backlog_->Append(bytes);
   for (Client* r : replicas_) {
     r->stream_out.append(bytes);
     MarkPendingWrite(r);
@@ -70,6 +71,7 @@ void Server::FeedReplicationStream(int dbid, const std::vector<std::string>& arg
 
 void Server::ProxyMasterStream(std::string_view bytes) {
   master_repl_offset_ += int64_t(bytes.size());
+  if (backlog_) backlog_->Append(bytes);
   for (Client* r : replicas_) {
     r->stream_out.append(bytes);
     MarkPendingWrite(r);
@@ -79,13 +81,17 @@ void Server::ProxyMasterStream(std::string_view bytes) {
 void Server::SetReplicationState(const std::string& replid, int64_t offset) {
   replid_ = replid;
   master_repl_offset_ = offset;
+  ClearReplicationId2();
+  // The old history is gone: a new backlog starts where the master's snapshot ends.
+  backlog_.reset();
+  CreateBacklog();
 }
 
 void Server::ReplicaOf(const std::string& host, int port, Client* by) {
   // Sub-replicas must resynchronize with the new history; blocked clients learn the role
   // changed (Redis's disconnectAllBlockedClients).
-  std::vector<Client*> subs = replicas_;
-  for (Client* r : subs) r->CloseAsap();
+  bool was_master = !is_replica();
+  DisconnectReplicas();
   std::vector<Client*> blocked;
   for (auto& [id, c] : clients_) {
     if (c->has(kClientBlocked) && blocking_->IsBlocked(*c)) blocked.push_back(c);
@@ -95,7 +101,20 @@ void Server::ReplicaOf(const std::string& host, int port, Client* by) {
                        "-UNBLOCKED force unblock from blocking operation, instance state "
                        "changed (master -> replica?)");
   }
-  replica_link_->SetMaster(host, port);
+  // A former master can continue from its own history: the new master may be its promoted
+  // replica, which kept our replication id as its replid2.
+  // At startup (no client) the state restored from our own RDB plays that part.
+  if (by) {
+    if (was_master) {
+      spdlog::info(
+          "Before turning into a replica, using my own master parameters to synthesize a cached "
+          "master: I may be able to synchronize with the new master with just a partial "
+          "transfer.");
+    }
+    replica_link_->SetMaster(host, port, was_master);
+  } else {
+    replica_link_->SetMaster(host, port, rdb_repl_info.restored, rdb_repl_info.db);
+  }
   ApplyOomScoreAdj(OomClass::kReplica);
   spdlog::info("REPLICAOF {}:{} enabled (user request from '{}')", host, port,
                by ? ClientInfoLine(*by) : std::string("config"));
@@ -106,7 +125,13 @@ void Server::ReplicaOfNoOne(Client* by) {
   replica_link_->Unset();
   ApplyOomScoreAdj(OomClass::kMaster);
   replica_keys_with_expire_.clear();
-  ChangeReplicationId();
+  // Our history stays valid under the old id up to here, so former siblings that follow us
+  // continue with PSYNC; they are disconnected to learn the new id. The next command in the
+  // stream selects its database.
+  ShiftReplicationId();
+  DisconnectReplicas();
+  repl_seldb_ = -1;
+  no_replicas_since_ms_ = NowMs();
   spdlog::info("MASTER MODE enabled (user request from '{}')",
                by ? ClientInfoLine(*by) : std::string("config"));
 }
@@ -212,8 +237,103 @@ void Server::ChangeReplicationId() {
   for (auto& ch : replid_) ch = hex[rd() & 15];
 }
 
+void Server::ShiftReplicationId(const std::string& id) {
+  replid2_ = replid_;
+  // The replica that has applied everything up to now asks for the next byte.
+  second_replid_offset_ = master_repl_offset_ + 1;
+  if (id.empty()) {
+    ChangeReplicationId();
+  } else {
+    replid_ = id;
+  }
+  spdlog::info(
+      "Setting secondary replication ID to {}, valid up to offset: {}. New replication ID is {}",
+      replid2_, second_replid_offset_, replid_);
+}
+
+void Server::ClearReplicationId2() {
+  replid2_.assign(40, '0');
+  second_replid_offset_ = -1;
+}
+
+void Server::CreateBacklog() {
+  int64_t size = 1024 * 1024;
+  StringToInt64(config_.GetOne("repl-backlog-size"), &size);
+  backlog_ = std::make_unique<ReplBacklog>(size_t(size), master_repl_offset_);
+}
+
+bool Server::ReplInfoForRdb(int* stream_db) const {
+  if (is_replica()) return replica_link_->HistoryPoint(stream_db);
+  if (!backlog_) return false;
+  *stream_db = repl_seldb_ < 0 ? 0 : repl_seldb_;
+  return true;
+}
+
+void Server::DisconnectReplicas() {
+  std::vector<Client*> subs = replicas_;
+  for (Client* r : subs) r->CloseAsap();
+}
+
+bool Server::TryPartialResync(Client& c, std::string_view replid, int64_t offset) {
+  std::string who = c.conn() ? c.conn()->peer() : std::string("(in-process)");
+  bool ours = replid == replid_;
+  bool previous = replid == replid2_ && offset <= second_replid_offset_;
+  if (!ours && !previous) {
+    if (replid == "?") {
+      spdlog::info("Full resync requested by replica {}", who);
+    } else if (replid != replid2_) {
+      spdlog::info(
+          "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for "
+          "'{}', my replication IDs are '{}' and '{}')",
+          replid, replid_, replid2_);
+    } else {
+      spdlog::info(
+          "Partial resynchronization not accepted: Requested offset for second ID was {}, but I "
+          "can reply up to {}",
+          offset, second_replid_offset_);
+    }
+    return false;
+  }
+  if (!backlog_ || !backlog_->Covers(offset)) {
+    spdlog::info(
+        "Unable to partial resync with replica {} for lack of backlog (Replica request was: {}).",
+        who, offset);
+    if (offset > master_repl_offset_) {
+      spdlog::warn(
+          "Warning: replica {} tried to PSYNC with an offset that is greater than the master "
+          "replication offset.",
+          who);
+    }
+    return false;
+  }
+  c.set(kClientReplica);
+  c.set(kClientReplicaOnline);
+  c.repl_ack_time_ms = NowMs();
+  c.out().append(c.repl_capa_psync2 ? "+CONTINUE " + replid_ + "\r\n" : "+CONTINUE\r\n");
+  size_t before = c.out().size();
+  backlog_->CopyFrom(offset, &c.out());
+  if (replicas_.empty()) last_replica_ping_ms_ = NowMs();
+  replicas_.push_back(&c);
+  MarkPendingWrite(&c);
+  stats_.sync_partial_ok++;
+  spdlog::info(
+      "Partial resynchronization request from {} accepted. Sending {} bytes of backlog starting "
+      "from offset {}.",
+      who, c.out().size() - before, offset);
+  return true;
+}
+
 Status Server::AttachReplica(Client& c, bool psync) {
   if (c.has(kClientReplica)) return Status::OK();
+  if (replicas_.empty() && !backlog_) {
+    // A master's first replica: a new history, kept in a new backlog.
+    ChangeReplicationId();
+    ClearReplicationId2();
+    CreateBacklog();
+    spdlog::info("Replication backlog created, my new replication IDs are '{}' and '{}'", replid_,
+                 replid2_);
+  }
+  stats_.sync_full++;
   // The same snapshot a save writes (aux fields with the replication id and offset, function
   // libraries, keys with TTLs and LRU/LFU), kept in memory.
   RdbWriter w(RdbCompression(*this));
@@ -294,13 +414,24 @@ namespace ember {
 namespace {
 
 void CmdSync(Client& c, CmdArgs args) {
+  Server& s = c.server();
   bool psync = EqualsIgnoreCase(args[0], "psync");
   if (c.has(kClientReplica)) return;  // already attached: ignore, as Redis does
   if (c.has(kClientMulti)) {
     c.reply().Error("Replica can't interact with the keyspace");
     return;
   }
-  Status st = c.server().AttachReplica(c, psync);
+  if (s.is_replica() && s.replica_link().state() != ReplicaLink::State::kConnected) {
+    c.reply().Error("-NOMASTERLINK Can't SYNC while not connected with my master");
+    return;
+  }
+  if (psync) {
+    int64_t offset = 0;
+    if (!ParseInt64Arg(c, args[2], &offset)) return;
+    if (s.TryPartialResync(c, args[1], offset)) return;
+    if (args[1] != "?") s.stats().sync_partial_err++;
+  }
+  Status st = s.AttachReplica(c, psync);
   if (!st.ok()) c.reply().Error(st.message());
 }
 
@@ -324,6 +455,10 @@ void CmdReplconf(Client& c, CmdArgs args) {
       // Only the master asks; the answer goes straight to it.
       if (c.has(kClientMaster)) c.server().replica_link().SendAck();
       return;
+    }
+    if (EqualsIgnoreCase(opt, "capa")) {
+      if (EqualsIgnoreCase(args[i + 1], "psync2")) c.repl_capa_psync2 = true;
+      continue;
     }
     if (EqualsIgnoreCase(opt, "listening-port")) {
       int64_t port = 0;

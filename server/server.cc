@@ -430,6 +430,7 @@ void Server::FreeClient(Client* c) {
   waiters_resumed_.erase(std::remove(waiters_resumed_.begin(), waiters_resumed_.end(), c),
                          waiters_resumed_.end());
   replicas_.erase(std::remove(replicas_.begin(), replicas_.end(), c), replicas_.end());
+  if (c->has(kClientReplica) && replicas_.empty()) no_replicas_since_ms_ = NowMs();
   closing_.erase(std::remove(closing_.begin(), closing_.end(), c), closing_.end());
   clients_.erase(c->id());
   monitors.erase(std::remove(monitors.begin(), monitors.end(), c), monitors.end());
@@ -525,6 +526,23 @@ void Server::OnBeforeSleep(uv_prepare_t* p) noexcept {
   s->UpdateBusyPoll();
 }
 
+void Server::BacklogCron(int64_t now_ms) {
+  if (!backlog_) return;
+  int64_t size = 1024 * 1024, ttl = 3600;
+  StringToInt64(config_.GetOne("repl-backlog-size"), &size);
+  StringToInt64(config_.GetOne("repl-backlog-ttl"), &ttl);
+  if (size_t(size) != backlog_->capacity()) backlog_->Resize(size_t(size));
+  // A master left without replicas for repl-backlog-ttl seconds drops the backlog, and with
+  // it the history: the next replica starts a new one.
+  if (!is_replica() && replicas_.empty() && ttl > 0 && no_replicas_since_ms_ > 0 &&
+      now_ms - no_replicas_since_ms_ >= ttl * 1000) {
+    ChangeReplicationId();
+    ClearReplicationId2();
+    backlog_.reset();
+    spdlog::info("Replication backlog freed after {} seconds without connected replicas.", ttl);
+  }
+}
+
 void Server::UpdateBusyPoll() {
   // An active idle handle makes libuv poll with a zero timeout instead of sleeping.
   bool poll = busy_poll_.ShouldPoll(stats_.commands_processed, MonotonicUs());
@@ -566,6 +584,7 @@ void Server::Cron() {
   if (now / 1000 != last_replication_cron_s_) {
     last_replication_cron_s_ = now / 1000;
     replica_link_->Cron();
+    BacklogCron(now);
   }
   ServeWaiters();
   if (is_replica()) ExpireReplicaKeys();

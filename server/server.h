@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/net/busy_poll.h"
+#include "common/repl/backlog.h"
 #include "common/storage/db.h"
 #include "server/aof.h"
 #include "server/blocking.h"
@@ -84,6 +85,9 @@ struct Stats {
   uint64_t client_outbuf_limit_disconnections = 0;
   uint64_t io_reads = 0;
   uint64_t io_writes = 0;
+  uint64_t sync_full = 0;         // full resynchronizations served
+  uint64_t sync_partial_ok = 0;   // PSYNCs answered +CONTINUE
+  uint64_t sync_partial_err = 0;  // PSYNCs with a replication id that fell back to a full sync
   std::map<std::string, uint64_t> error_counts;  // error code -> count (INFO errorstats)
 };
 
@@ -133,15 +137,30 @@ class Server {
   // Whether anything consumes propagated commands now (replicas, the AOF), so callers can
   // skip building them.
   bool PropagationNeeded() const {
-    return !loading && (!replicas_.empty() || aof_->state() != AppendOnlyFile::State::kOff);
+    return !loading &&
+           (!replicas_.empty() || backlog_ || aof_->state() != AppendOnlyFile::State::kOff);
   }
   // `cmd`: the command that queued the operations, when it is no longer executing.
   void PropagatePending(const Command* cmd = nullptr);
   // Full resynchronization of a replica: RDB snapshot, then the live stream.
   Status AttachReplica(Client& c, bool psync);
+  // PSYNC <replid> <offset>: when our history holds what the replica asks for (the id is ours,
+  // or our previous one up to where it ended, and the backlog still has the bytes), answers
+  // +CONTINUE and the missing bytes and attaches it; false when a full resync must follow.
+  bool TryPartialResync(Client& c, std::string_view replid, int64_t offset);
   const std::string& replid() const { return replid_; }
-  // A fresh replication id (DEBUG CHANGE-REPL-ID, and later failover).
+  const std::string& replid2() const { return replid2_; }
+  int64_t second_replid_offset() const { return second_replid_offset_; }
+  // A fresh replication id (DEBUG CHANGE-REPL-ID, a new backlog).
   void ChangeReplicationId();
+  // The current id becomes replid2, valid up to the current offset, and `id` (random when
+  // empty) the current one: a promoted replica's former siblings can still continue.
+  void ShiftReplicationId(const std::string& id = "");
+  void ClearReplicationId2();
+  const ReplBacklog* backlog() const { return backlog_.get(); }
+  void CreateBacklog();
+  // Closes every replica (they reconnect and learn a changed replication id).
+  void DisconnectReplicas();
   int64_t master_repl_offset() const { return master_repl_offset_; }
   const std::vector<Client*>& replicas() const { return replicas_; }
 
@@ -158,6 +177,17 @@ class Server {
   bool is_replica() const { return replica_link_->active(); }
   // After a full sync: the master's replication id and offset become ours.
   void SetReplicationState(const std::string& replid, int64_t offset);
+  // The replication aux fields of the RDB file loaded at startup (repl-id, repl-offset,
+  // repl-stream-db). A replica restarted from its own save continues with PSYNC from there.
+  struct RdbReplInfo {
+    std::string id;
+    int64_t offset = -1;
+    int db = 0;
+    bool restored = false;  // became our replication state (replicaof configured)
+  } rdb_repl_info;
+  // Whether a save should record our replication state (a master with a backlog, a replica
+  // that holds a point of its master's history), and the stream's database then.
+  bool ReplInfoForRdb(int* stream_db) const;
   // Bytes of the master's stream this replica applied: counted in the offset and passed on
   // unchanged to sub-replicas (Redis's replicationFeedStreamFromMasterStream).
   void ProxyMasterStream(std::string_view bytes);
@@ -298,6 +328,8 @@ class Server {
   void ClientsCron();
   void FlushPendingWrites();
   void UpdateBusyPoll();
+  // Once a second: repl-backlog-size changes, repl-backlog-ttl.
+  void BacklogCron(int64_t now_ms);
   void FreeClosingClients();
   void AcceptClient(uv_stream_t* listener, bool unix_socket);
   void ApplyConfig();
@@ -357,7 +389,11 @@ class Server {
   std::vector<std::pair<int, std::vector<std::string>>> also_propagate_;
   std::vector<Client*> replicas_;
   std::string replid_;
+  std::string replid2_ = std::string(40, '0');
+  int64_t second_replid_offset_ = -1;
   int64_t master_repl_offset_ = 0;
+  std::unique_ptr<ReplBacklog> backlog_;
+  int64_t no_replicas_since_ms_ = 0;  // for repl-backlog-ttl
   int repl_seldb_ = -1;
   int64_t last_replica_ping_ms_ = 0;
   uint64_t nested_errors_ = 0;  // error replies produced by nested calls (EXEC's commands)

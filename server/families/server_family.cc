@@ -395,7 +395,7 @@ void InfoMemory(Server& s, std::string* out) {
           "mem_fragmentation_ratio:{:.2f}\r\n"
           "mem_fragmentation_bytes:{}\r\n"
           "mem_not_counted_for_evict:0\r\n"
-          "mem_replication_backlog:0\r\n"
+          "mem_replication_backlog:{}\r\n"
           "mem_total_replication_buffers:{}\r\n"
           "mem_clients_slaves:{}\r\n"
           "mem_clients_normal:{}\r\n"
@@ -409,8 +409,9 @@ void InfoMemory(Server& s, std::string* out) {
           mh.allocator_frag,
           // Redis prints this one unsigned, so a negative difference wraps.
           uint64_t(mh.allocator_frag_bytes), mh.allocator_rss, mh.allocator_rss_bytes, mh.rss_extra,
-          mh.rss_extra_bytes, mh.total_frag, mh.total_frag_bytes, mh.repl_buffers,
-          mh.clients_slaves, mh.clients_normal, s.lazyfree().pending(), s.lazyfree().freed());
+          mh.rss_extra_bytes, mh.total_frag, mh.total_frag_bytes,
+          s.backlog() ? s.backlog()->memory() : 0, mh.repl_buffers, mh.clients_slaves,
+          mh.clients_normal, s.lazyfree().pending(), s.lazyfree().freed());
 }
 
 void InfoPersistence(Server& s, std::string* out) { AppendPersistenceInfo(s, out); }
@@ -432,9 +433,9 @@ void InfoStats(Server& s, std::string* out) {
           "instantaneous_input_repl_kbps:0.00\r\n"
           "instantaneous_output_repl_kbps:0.00\r\n"
           "rejected_connections:{}\r\n"
-          "sync_full:0\r\n"
-          "sync_partial_ok:0\r\n"
-          "sync_partial_err:0\r\n"
+          "sync_full:{}\r\n"
+          "sync_partial_ok:{}\r\n"
+          "sync_partial_err:{}\r\n"
           "expired_keys:{}\r\n"
           "expired_stale_perc:{:.2f}\r\n"
           "expired_time_cap_reached_count:{}\r\n"
@@ -447,8 +448,9 @@ void InfoStats(Server& s, std::string* out) {
           "keyspace_misses:{}\r\n",
           st.connections_received, st.commands_processed, inst.ops_per_sec, st.net_input_bytes,
           st.net_output_bytes, float(inst.in_kbps), float(inst.out_kbps), st.rejected_connections,
-          st.expired_keys, double(st.expired_stale_perc), st.expired_time_cap_reached,
-          st.evicted_keys, st.keyspace_hits, st.keyspace_misses);
+          st.sync_full, st.sync_partial_ok, st.sync_partial_err, st.expired_keys,
+          double(st.expired_stale_perc), st.expired_time_cap_reached, st.evicted_keys,
+          st.keyspace_hits, st.keyspace_misses);
   PubsubTotals pubsub = PubsubServerTotals(s);
   Appendf(out,
           "pubsub_channels:{}\r\n"
@@ -505,17 +507,19 @@ void InfoReplication(Server& s, std::string* out) {
             rc->has(kClientReplicaOnline) ? "online" : "wait_bgsave", rc->repl_ack_off,
             rc->repl_ack_time_ms ? (now_ms - rc->repl_ack_time_ms) / 1000 : 0);
   }
+  const ReplBacklog* b = s.backlog();
   Appendf(out,
           "master_failover_state:no-failover\r\n"
           "master_replid:{}\r\n"
-          "master_replid2:0000000000000000000000000000000000000000\r\n"
+          "master_replid2:{}\r\n"
           "master_repl_offset:{}\r\n"
-          "second_repl_offset:-1\r\n"
-          "repl_backlog_active:0\r\n"
+          "second_repl_offset:{}\r\n"
+          "repl_backlog_active:{}\r\n"
           "repl_backlog_size:{}\r\n"
-          "repl_backlog_first_byte_offset:0\r\n"
-          "repl_backlog_histlen:0\r\n",
-          MasterReplId(s), s.master_repl_offset(), backlog);
+          "repl_backlog_first_byte_offset:{}\r\n"
+          "repl_backlog_histlen:{}\r\n",
+          MasterReplId(s), s.replid2(), s.master_repl_offset(), s.second_replid_offset(), b ? 1 : 0,
+          backlog, b ? b->first_offset() : 0, b ? b->histlen() : 0);
 }
 
 void InfoCpu(std::string* out) {
@@ -2100,6 +2104,7 @@ void DebugCmd(Client& c, CmdArgs args) {
   } else if (is("change-repl-id") && argc == 2) {
     spdlog::warn("Changing replication IDs after receiving DEBUG change-repl-id");
     c.server().ChangeReplicationId();
+    c.server().ClearReplicationId2();
     r.Ok();
   } else if (is("stringmatch-test") && argc == 2) {
     StringmatchFuzz();
