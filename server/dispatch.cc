@@ -82,7 +82,11 @@ void Server::Dispatch(Client& c) {
 
   // CLIENT REPLY: decided after the command, so that CLIENT REPLY ON is answered.
   auto finish = [&] {
-    if (c.has(kClientReplyOff) || c.has(kClientReplySkip)) c.out().resize(mark);
+    // Our master gets no replies at all (+QUEUED inside a MULTI of its stream included: it
+    // would answer them as unknown commands); REPLCONF GETACK answers directly.
+    if (c.has(kClientReplyOff) || c.has(kClientReplySkip) || c.has(kClientMaster)) {
+      c.out().resize(mark);
+    }
     // Pub/sub pushes are delivered even with replies off; they wait in stream_out so the
     // truncation above cannot drop them, and go out in order here.
     if (!c.stream_out.empty() && !c.has(kClientReplica) && !c.has(kClientMaster)) {

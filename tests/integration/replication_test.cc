@@ -269,3 +269,116 @@ TEST_CASE("replication: Ember replicates from Redis 7.0.15 and Redis from Ember"
     CHECK(Cmd(m, {"DEBUG", "DIGEST"}).str == Cmd(r, {"DEBUG", "DIGEST"}).str);
   }
 }
+
+namespace {
+
+// A replica of `master_bin` run by `replica_bin` loses its link, is restarted from its own
+// save, and then takes over as master with the old master following it: each time the
+// other side continues from the backlog (+CONTINUE) instead of sending a snapshot.
+void CheckPartialResyncs(const char* master_bin, const char* replica_bin) {
+  ServerProcess master({"--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes"},
+                       master_bin);
+  REQUIRE(master.Start());
+  ServerProcess replica({"--replicaof", "127.0.0.1 " + std::to_string(master.port()),
+                         "--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes"},
+                        replica_bin);
+  REQUIRE(replica.Start());
+  INFO("master log:\n" << master.Log() << "\nreplica log:\n" << replica.Log());
+  RespClient m = master.Connect();
+  RespClient r = replica.Connect();
+  REQUIRE(WaitFor([&] { return LinkUp(r); }));
+  Cmd(m, {"SET", "a", "1"});
+  Cmd(m, {"SELECT", "3"});  // the stream's database must survive each resumption
+  Cmd(m, {"SET", "b", "2"});
+  CHECK(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
+  CHECK(InfoValue(m, "stats", "sync_full") == "1");
+
+  // 1. The link drops; writes go on meanwhile.
+  CHECK(Cmd(r, {"CLIENT", "KILL", "TYPE", "master"}).integer == 1);
+  Cmd(m, {"SET", "c", "3"});
+  Cmd(m, {"MULTI"});
+  Cmd(m, {"INCR", "counter"});
+  Cmd(m, {"INCR", "counter"});
+  Cmd(m, {"EXEC"});
+  REQUIRE(WaitFor([&] { return InfoValue(m, "stats", "sync_partial_ok") == "1"; }));
+  CHECK(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
+  Cmd(r, {"SELECT", "3"});
+  CHECK(Cmd(r, {"GET", "c"}).str == "3");
+  CHECK(Cmd(r, {"GET", "counter"}).str == "2");
+
+  // 2. The replica restarts from its own save (repl-id and repl-offset in the RDB).
+  CHECK(Cmd(r, {"SAVE"}).str == "OK");
+  replica.Stop();
+  Cmd(m, {"SET", "while-down", "yes"});
+  REQUIRE(replica.Start());
+  RespClient r2 = replica.Connect();
+  REQUIRE(WaitFor([&] { return InfoValue(m, "stats", "sync_partial_ok") == "2"; }));
+  CHECK(Cmd(m, {"WAIT", "1", "5000"}).integer == 1);
+  Cmd(r2, {"SELECT", "3"});
+  CHECK(Cmd(r2, {"GET", "while-down"}).str == "yes");
+  CHECK(InfoValue(m, "stats", "sync_full") == "1");
+
+  // 3. Failover: the replica is promoted and the old master follows it.
+  std::string old_id = InfoValue(m, "replication", "master_replid");
+  CHECK(Cmd(r2, {"REPLICAOF", "NO", "ONE"}).str == "OK");
+  CHECK(InfoValue(r2, "replication", "master_replid2") == old_id);
+  Cmd(r2, {"SET", "after-failover", "1"});
+  CHECK(Cmd(m, {"REPLICAOF", "127.0.0.1", std::to_string(replica.port())}).str == "OK");
+  REQUIRE(WaitFor([&] { return InfoValue(r2, "stats", "sync_partial_ok") == "1"; }));
+  CHECK(InfoValue(r2, "stats", "sync_full") == "0");
+  CHECK(Cmd(r2, {"WAIT", "1", "5000"}).integer == 1);
+  CHECK(Cmd(m, {"GET", "after-failover"}).str == "1");
+  // The old master took the new id and keeps its own as the secondary one.
+  CHECK(InfoValue(m, "replication", "master_replid") ==
+        InfoValue(r2, "replication", "master_replid"));
+  CHECK(InfoValue(m, "replication", "master_replid2") == old_id);
+  CHECK(Cmd(m, {"DEBUG", "DIGEST"}).str == Cmd(r2, {"DEBUG", "DIGEST"}).str);
+}
+
+}  // namespace
+
+TEST_CASE("replication: partial resynchronization after a lost link, a restart, a failover") {
+  CheckPartialResyncs(EMBER_SERVER_BIN, EMBER_SERVER_BIN);
+}
+
+TEST_CASE("replication: partial resynchronization with Redis 7.0.15 on either side") {
+  if (!Exists(kRedisServer)) {
+    MESSAGE("redis-server not installed: skipped");
+    return;
+  }
+  SUBCASE("Redis master, Ember replica") { CheckPartialResyncs(kRedisServer, EMBER_SERVER_BIN); }
+  SUBCASE("Ember master, Redis replica") { CheckPartialResyncs(EMBER_SERVER_BIN, kRedisServer); }
+}
+
+TEST_CASE("replication: backlog fields, a PSYNC the backlog cannot serve, NOMASTERLINK") {
+  ServerProcess master({"--repl-backlog-size", "16384"});
+  REQUIRE(master.Start());
+  RespClient m = master.Connect();
+  CHECK(InfoValue(m, "replication", "repl_backlog_active") == "0");
+  ServerProcess replica;
+  REQUIRE(replica.Start());
+  RespClient r = replica.Connect();
+  Attach(r, master);
+  CHECK(InfoValue(m, "replication", "repl_backlog_active") == "1");
+  CHECK(InfoValue(m, "replication", "repl_backlog_size") == "16384");
+  std::string id = InfoValue(m, "replication", "master_replid");
+  // More than the backlog holds passes while a raw client asks to continue from offset 1.
+  std::string big(1000, 'x');
+  for (int i = 0; i < 40; i++) Cmd(m, {"SET", "k" + std::to_string(i), big});
+  CHECK(InfoValue(m, "replication", "repl_backlog_histlen") == "16384");
+  CHECK(std::stoll(InfoValue(m, "replication", "repl_backlog_first_byte_offset")) > 1);
+  // (The replica's own REPLICAOF already asked to continue its history as a master: an error.)
+  int64_t errors = std::stoll(InfoValue(m, "stats", "sync_partial_err"));
+  RespClient fake = master.Connect();
+  REQUIRE(fake.SendRaw(ember::EncodeCommand({"PSYNC", id, "1"})).ok());
+  auto line = fake.ReadReply();
+  REQUIRE(line.ok());
+  CHECK(line.value().str.rfind("FULLRESYNC " + id, 0) == 0);
+  CHECK(std::stoll(InfoValue(m, "stats", "sync_partial_err")) == errors + 1);
+  // A replica that has no link to its own master cannot feed a sub-replica.
+  CHECK(Cmd(r, {"REPLICAOF", "127.0.0.1", "1"}).str == "OK");
+  RespValue e = Cmd(r, {"PSYNC", "?", "-1"});
+  CHECK(e.str == "NOMASTERLINK Can't SYNC while not connected with my master");
+  RespValue bad = Cmd(m, {"PSYNC", id, "notanumber"});
+  CHECK(bad.is_error());
+}
