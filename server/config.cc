@@ -1979,6 +1979,11 @@ void Config::OnApply(std::string_view name, ApplyHook hook) {
 
 bool Config::IsKnown(std::string_view name) const { return FindOption(name) != nullptr; }
 
+void Config::SetReplicaOf(const std::string& host, int master_port) {
+  impl_->masterhost = host;
+  impl_->masterport = master_port;
+}
+
 std::string Config::GetOne(std::string_view name) const {
   const LookupEntry* e = FindOption(name);
   return e ? impl_->Value(e->index) : std::string();

@@ -148,6 +148,9 @@ class Config {
   using ApplyHook = std::function<Status()>;
   void OnApply(std::string_view name, ApplyHook hook);
 
+  // REPLICAOF at runtime: what CONFIG GET replicaof and CONFIG REWRITE show (host "" = none).
+  void SetReplicaOf(const std::string& host, int master_port);
+
   // True if `name` (any case) is a directive or alias CONFIG GET/SET knows.
   bool IsKnown(std::string_view name) const;
   // CONFIG GET's value for one directive or alias; "" when unknown.

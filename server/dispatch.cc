@@ -186,6 +186,9 @@ void Server::Dispatch(Client& c) {
     std::string disk_error;
     if (WritesDeniedByDiskError(*this, &disk_error)) return reject(disk_error);
   }
+  if ((flags & kCmdWrite) && !GoodReplicasOk()) {
+    return reject("-NOREPLICAS Not enough good replicas to write.");
+  }
   if (is_replica() && !c.has(kClientMaster)) {
     if (config_.GetOne("replica-read-only") == "yes" && (flags & kCmdWrite)) {
       return reject("-READONLY You can't write against a read only replica.");

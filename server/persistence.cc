@@ -644,11 +644,15 @@ bool LoadDataFromDisk(Server& s) {
   if (st.ok()) {
     spdlog::info("DB loaded from disk: {:.3f} seconds", double(MonotonicUs() - start) / 1e6);
     // A replica's own save is a point of its master's history: continue from it.
+    // A master's: its replicas can continue after it restarts (the id becomes replid2).
     Server::RdbReplInfo& ri = s.rdb_repl_info;
-    if (!s.config().GetOne("replicaof").empty() && ri.id.size() == 40 && ri.offset >= 0 &&
-        ri.db >= 0 && ri.db < s.db_count()) {
-      s.SetReplicationState(ri.id, ri.offset);
-      ri.restored = true;
+    if (ri.id.size() == 40 && ri.offset >= 0 && ri.db >= 0 && ri.db < s.db_count()) {
+      if (!s.config().GetOne("replicaof").empty()) {
+        s.SetReplicationState(ri.id, ri.offset);
+        ri.restored = true;
+      } else {
+        s.RestoreMasterHistory(ri.id, ri.offset);
+      }
     }
     return true;
   }

@@ -116,6 +116,7 @@ void Server::ReplicaOf(const std::string& host, int port, Client* by) {
     replica_link_->SetMaster(host, port, rdb_repl_info.restored, rdb_repl_info.db);
   }
   ApplyOomScoreAdj(OomClass::kReplica);
+  config_.SetReplicaOf(host, port);
   spdlog::info("REPLICAOF {}:{} enabled (user request from '{}')", host, port,
                by ? ClientInfoLine(*by) : std::string("config"));
 }
@@ -123,6 +124,7 @@ void Server::ReplicaOf(const std::string& host, int port, Client* by) {
 void Server::ReplicaOfNoOne(Client* by) {
   if (!is_replica()) return;
   replica_link_->Unset();
+  config_.SetReplicaOf("", 0);
   ApplyOomScoreAdj(OomClass::kMaster);
   replica_keys_with_expire_.clear();
   // Our history stays valid under the old id up to here, so former siblings that follow us
@@ -262,6 +264,33 @@ void Server::CreateBacklog() {
   backlog_ = std::make_unique<ReplBacklog>(size_t(size), master_repl_offset_);
 }
 
+int Server::GoodReplicas() const {
+  int64_t max_lag = 10;
+  StringToInt64(config_.GetOne("min-replicas-max-lag"), &max_lag);
+  int64_t now_s = NowMs() / 1000;
+  int good = 0;
+  for (const Client* r : replicas_) {
+    if (r->has(kClientReplicaOnline) && now_s - r->repl_ack_time_ms / 1000 <= max_lag) good++;
+  }
+  return good;
+}
+
+bool Server::GoodReplicasOk() const {
+  int64_t min_write = 0, max_lag = 10;
+  StringToInt64(config_.GetOne("min-replicas-to-write"), &min_write);
+  if (min_write == 0 || is_replica()) return true;
+  StringToInt64(config_.GetOne("min-replicas-max-lag"), &max_lag);
+  return max_lag == 0 || GoodReplicas() >= min_write;
+}
+
+void Server::RestoreMasterHistory(const std::string& replid, int64_t offset) {
+  replid2_ = replid;
+  second_replid_offset_ = offset + 1;
+  master_repl_offset_ = offset;
+  CreateBacklog();
+  no_replicas_since_ms_ = NowMs();
+}
+
 bool Server::ReplInfoForRdb(int* stream_db) const {
   if (is_replica()) return replica_link_->HistoryPoint(stream_db);
   if (!backlog_) return false;
@@ -348,6 +377,7 @@ Status Server::AttachReplica(Client& c, bool psync) {
   c.out().append(rdb);
   c.set(kClientReplica);
   c.set(kClientReplicaOnline);
+  c.repl_ack_time_ms = NowMs();                            // no false lag before its first ACK
   if (replicas_.empty()) last_replica_ping_ms_ = NowMs();  // first PING one period from now
   replicas_.push_back(&c);
   repl_seldb_ = -1;  // the stream starts with a SELECT

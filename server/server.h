@@ -161,6 +161,9 @@ class Server {
   void CreateBacklog();
   // Closes every replica (they reconnect and learn a changed replication id).
   void DisconnectReplicas();
+  // Appends a command to the replication stream (replicas and backlog), with a SELECT first
+  // when `dbid` differs from the stream's (-1: no SELECT). DEBUG REPLICATE feeds it directly.
+  void FeedReplicationStream(int dbid, const std::vector<std::string>& argv);
   int64_t master_repl_offset() const { return master_repl_offset_; }
   const std::vector<Client*>& replicas() const { return replicas_; }
 
@@ -188,6 +191,14 @@ class Server {
   // Whether a save should record our replication state (a master with a backlog, a replica
   // that holds a point of its master's history), and the stream's database then.
   bool ReplInfoForRdb(int* stream_db) const;
+  // A master restarted from its own save: its history up to `offset` stays available, as the
+  // secondary id, to replicas that followed it.
+  void RestoreMasterHistory(const std::string& replid, int64_t offset);
+  // min-replicas-to-write / min-replicas-max-lag: online replicas whose last ACK is at most
+  // max-lag seconds old, and whether there are enough of them for a write (always true on a
+  // replica, or when either directive is 0).
+  int GoodReplicas() const;
+  bool GoodReplicasOk() const;
   // Bytes of the master's stream this replica applied: counted in the offset and passed on
   // unchanged to sub-replicas (Redis's replicationFeedStreamFromMasterStream).
   void ProxyMasterStream(std::string_view bytes);
@@ -382,7 +393,6 @@ class Server {
   int64_t cmd_time_ms_ = 0;
   std::minstd_rand rng_;
 
-  void FeedReplicationStream(int dbid, const std::vector<std::string>& argv);
   // One propagated operation to the AOF and the replicas.
   void PropagateNow(int dbid, const std::vector<std::string>& argv);
 

@@ -498,6 +498,10 @@ void InfoReplication(Server& s, std::string* out) {
             ConfigValue(s, "replica-announced") == "yes" ? 1 : 0);
   }
   Appendf(out, "connected_slaves:{}\r\n", s.replicas().size());
+  int64_t min_write = 0, max_lag = 0;
+  StringToInt64(ConfigValue(s, "min-replicas-to-write"), &min_write);
+  StringToInt64(ConfigValue(s, "min-replicas-max-lag"), &max_lag);
+  if (min_write && max_lag) Appendf(out, "min_slaves_good_slaves:{}\r\n", s.GoodReplicas());
   int64_t now_ms = NowMs();
   int n = 0;
   for (Client* rc : s.replicas()) {
@@ -2101,6 +2105,10 @@ void DebugCmd(Client& c, CmdArgs args) {
     } else {
       r.Verbatim(stats, "txt");
     }
+  } else if (is("replicate") && argc >= 3) {
+    // Feeds a raw command to the replicas (and backlog) as if it had been propagated.
+    s.FeedReplicationStream(-1, std::vector<std::string>(args.begin() + 2, args.end()));
+    c.reply().Ok();
   } else if (is("change-repl-id") && argc == 2) {
     spdlog::warn("Changing replication IDs after receiving DEBUG change-repl-id");
     c.server().ChangeReplicationId();

@@ -11,6 +11,7 @@
 #include "common/util/memory.h"
 #include "common/util/strings.h"
 #include "server/acl.h"
+#include "server/persistence.h"
 #include "server/replica.h"
 #include "server/server.h"
 
@@ -324,6 +325,16 @@ bool ScriptCall(RunContext* ctx, CmdArgs argv, std::string* err) {
   if (!ctx->allow_oom && s.config().maxmemory > 0 && !ctx->caller->has(kClientMaster) &&
       !ctx->write_dirty && ctx->oom && cmd->has(kCmdDenyOom)) {
     return fail("-OOM command not allowed when used memory > 'maxmemory'.");
+  }
+  // The server's state can refuse a script's first write (after one, failing would leave
+  // it half done): a read-only replica, a failed save, too few good replicas.
+  if (cmd->has(kCmdWrite) && !ctx->write_dirty && !ctx->caller->has(kClientMaster)) {
+    if (s.is_replica() && s.config().GetOne("replica-read-only") == "yes") {
+      return fail("-READONLY You can't write against a read only replica.");
+    }
+    std::string disk_error;
+    if (WritesDeniedByDiskError(s, &disk_error)) return fail(disk_error);
+    if (!s.GoodReplicasOk()) return fail("-NOREPLICAS Not enough good replicas to write.");
   }
   if (cmd->has(kCmdWrite)) ctx->write_dirty = true;
 
