@@ -1,6 +1,7 @@
 // Request dispatch: Redis's processCommand checks, then call() bookkeeping.
 #include <spdlog/spdlog.h>
 
+#include "common/resp/client.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "server/acl.h"
@@ -42,7 +43,48 @@ void CountError(void* ctx, std::string_view code) {
   }
 }
 
+void CollectErrors(const RespValue& v, std::vector<std::string>* out) {
+  if (v.is_error()) out->push_back(v.str);
+  for (const RespValue& e : v.elems) CollectErrors(e, out);
+}
+
 }  // namespace
+
+void Server::ReportErrorsToMaster(Client& c, size_t mark) {
+  // The replies are dropped, but an error here means the replica diverged from its master:
+  // log it with the end of the backlog, as Redis does, and stop if told to.
+  std::vector<std::string> errors;
+  std::string_view replies(c.out().data() + mark, c.out().size() - mark);
+  while (!replies.empty()) {
+    RespValue v;
+    size_t used = 0;
+    if (ParseReply(replies.data(), replies.size(), &v, &used) != ReplyParse::kOk) break;
+    CollectErrors(v, &errors);
+    replies.remove_prefix(used);
+  }
+  std::string cmdname = c.cmd ? c.cmd->fullname : "<unknown>";
+  for (const std::string& e : errors) {
+    spdlog::warn(
+        "== CRITICAL == This replica is sending an error to its master: '{}' after processing "
+        "the command '{}'",
+        std::string_view(e).substr(0, 4096), cmdname);
+    if (backlog_ && backlog_->histlen() > 0) {
+      std::string tail;
+      int64_t from = std::max(backlog_->first_offset(), backlog_->end_offset() - 255);
+      backlog_->CopyFrom(from, &tail);
+      spdlog::warn("Latest backlog is: '{}'", Repr(tail));
+    }
+    stats_.unexpected_error_replies++;
+    std::string behavior = config_.GetOne("propagation-error-behavior");
+    if (config_.GetOne("replica-read-only") == "yes" && behavior != "ignore") {
+      spdlog::critical(
+          "This replica panicked sending an error to its master after processing "
+          "the command '{}'",
+          cmdname);
+      abort();
+    }
+  }
+}
 
 void Server::FeedMonitors(Client& c, int dbid) {
   if (monitors.empty()) return;
@@ -82,6 +124,7 @@ void Server::Dispatch(Client& c) {
 
   // CLIENT REPLY: decided after the command, so that CLIENT REPLY ON is answered.
   auto finish = [&] {
+    if (c.has(kClientMaster) && c.out().size() > mark) ReportErrorsToMaster(c, mark);
     // Our master gets no replies at all (+QUEUED inside a MULTI of its stream included: it
     // would answer them as unknown commands); REPLCONF GETACK answers directly.
     if (c.has(kClientReplyOff) || c.has(kClientReplySkip) || c.has(kClientMaster)) {

@@ -185,6 +185,10 @@ class ServerLoader : public RdbVisitor {
   Status Key(uint64_t dbid, Entry* e, int64_t expire_ms, int64_t lru_idle_s,
              int lfu_freq) override {
     if (!keep_expired_ && expire_ms != -1 && expire_ms < now_ms_) {
+      if (s_.feed_expired_on_load) {
+        s_.FeedReplicationStream(int(dbid), {s_.config().lazyfree_lazy_expire ? "UNLINK" : "DEL",
+                                             std::string(e->key())});
+      }
       FreeRdbEntry(e);
       expired++;
     } else {
@@ -640,19 +644,23 @@ bool LoadDataFromDisk(Server& s) {
     return true;
   }
   s.rdb_repl_info = {};
+  bool master = s.config().GetOne("replicaof").empty();
+  if (master) s.PrepareMasterLoad();
   Status st = LoadRdbFile(s, s.config().dbfilename, false);
+  s.feed_expired_on_load = false;
+  Server::RdbReplInfo& ri = s.rdb_repl_info;
+  bool history =
+      st.ok() && ri.id.size() == 40 && ri.offset >= 0 && ri.db >= 0 && ri.db < s.db_count();
+  if (master && !history) s.DropBacklog();
   if (st.ok()) {
     spdlog::info("DB loaded from disk: {:.3f} seconds", double(MonotonicUs() - start) / 1e6);
     // A replica's own save is a point of its master's history: continue from it.
     // A master's: its replicas can continue after it restarts (the id becomes replid2).
-    Server::RdbReplInfo& ri = s.rdb_repl_info;
-    if (ri.id.size() == 40 && ri.offset >= 0 && ri.db >= 0 && ri.db < s.db_count()) {
-      if (!s.config().GetOne("replicaof").empty()) {
-        s.SetReplicationState(ri.id, ri.offset);
-        ri.restored = true;
-      } else {
-        s.RestoreMasterHistory(ri.id, ri.offset);
-      }
+    if (history && master) {
+      s.RestoreMasterHistory(ri.id, ri.offset);
+    } else if (history) {
+      s.SetReplicationState(ri.id, ri.offset);
+      ri.restored = true;
     }
     return true;
   }

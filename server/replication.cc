@@ -283,11 +283,25 @@ bool Server::GoodReplicasOk() const {
   return max_lag == 0 || GoodReplicas() >= min_write;
 }
 
+void Server::PrepareMasterLoad() {
+  master_repl_offset_ = 0;
+  CreateBacklog();
+  feed_expired_on_load = true;
+}
+
+void Server::DropBacklog() {
+  backlog_.reset();
+  master_repl_offset_ = 0;
+  repl_seldb_ = -1;
+}
+
 void Server::RestoreMasterHistory(const std::string& replid, int64_t offset) {
   replid2_ = replid;
   second_replid_offset_ = offset + 1;
-  master_repl_offset_ = offset;
-  CreateBacklog();
+  // The DELs of keys that expired while we were down follow the saved history.
+  master_repl_offset_ += offset;
+  if (!backlog_) CreateBacklog();
+  backlog_->SetEndOffset(master_repl_offset_);
   no_replicas_since_ms_ = NowMs();
 }
 

@@ -161,6 +161,8 @@ class Server {
   void CreateBacklog();
   // Closes every replica (they reconnect and learn a changed replication id).
   void DisconnectReplicas();
+  // Errors our master's stream produced here (replies it never sees): logged, counted.
+  void ReportErrorsToMaster(Client& c, size_t mark);
   // Appends a command to the replication stream (replicas and backlog), with a SELECT first
   // when `dbid` differs from the stream's (-1: no SELECT). DEBUG REPLICATE feeds it directly.
   void FeedReplicationStream(int dbid, const std::vector<std::string>& argv);
@@ -194,6 +196,12 @@ class Server {
   // A master restarted from its own save: its history up to `offset` stays available, as the
   // secondary id, to replicas that followed it.
   void RestoreMasterHistory(const std::string& replid, int64_t offset);
+  // Before a master loads its RDB at startup: a backlog receives a DEL for each key found
+  // already expired, so replicas that continue after the restart drop those keys too.
+  void PrepareMasterLoad();
+  // After it, when the file held no history to continue: nothing to keep.
+  void DropBacklog();
+  bool feed_expired_on_load = false;
   // min-replicas-to-write / min-replicas-max-lag: online replicas whose last ACK is at most
   // max-lag seconds old, and whether there are enough of them for a write (always true on a
   // replica, or when either directive is 0).
