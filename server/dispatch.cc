@@ -275,7 +275,10 @@ void Server::Dispatch(Client& c) {
   PropagatePending(cmd);
   if (master_repl_offset_ != offset_before) c.woff = master_repl_offset_;
   if (!blocking_->reexecuting()) blocking_->HandleReadyKeys();
-  if (was_replica) c.out().resize(mark);  // replicas get no replies
+  if (was_replica) {  // replicas get no replies, nor does our master (its errors are logged)
+    if (c.has(kClientMaster) && c.out().size() > mark) ReportErrorsToMaster(c, mark);
+    c.out().resize(mark);
+  }
   finish();
 }
 
