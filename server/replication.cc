@@ -7,6 +7,7 @@
 #include "common/persist/rdb_writer.h"
 #include "common/storage/lru.h"
 #include "common/util/clock.h"
+#include "common/util/log.h"
 #include "common/util/memory.h"
 #include "common/util/strings.h"
 #include "server/families/families.h"
@@ -91,6 +92,7 @@ void Server::ReplicaOf(const std::string& host, int port, Client* by) {
   // Sub-replicas must resynchronize with the new history; blocked clients learn the role
   // changed (Redis's disconnectAllBlockedClients).
   bool was_master = !is_replica();
+  SetLogRole('S');  // log lines say S from here on, as a replica's do in Redis
   DisconnectReplicas();
   std::vector<Client*> blocked;
   for (auto& [id, c] : clients_) {
@@ -124,6 +126,7 @@ void Server::ReplicaOf(const std::string& host, int port, Client* by) {
 void Server::ReplicaOfNoOne(Client* by) {
   if (!is_replica()) return;
   replica_link_->Unset();
+  SetLogRole('M');
   config_.SetReplicaOf("", 0);
   ApplyOomScoreAdj(OomClass::kMaster);
   replica_keys_with_expire_.clear();
