@@ -123,8 +123,10 @@ class Client : public Connection::Owner {
   int64_t repl_ack_off = 0;
   int64_t repl_ack_time_ms = 0;
   int64_t repl_listening_port = 0;
-  bool repl_capa_psync2 = false;  // REPLCONF capa psync2: +CONTINUE carries the replid
-  std::string master_multi;       // the master's stream of a transaction not yet complete
+  bool repl_capa_psync2 = false;      // REPLCONF capa psync2: +CONTINUE carries the replid
+  int64_t repl_wait_since_ms = 0;     // a replica waiting for its snapshot since then (0: not)
+  bool repl_fullresync_line = false;  // it asked with PSYNC: +FULLRESYNC precedes the snapshot
+  std::string master_multi;           // the master's stream of a transaction not yet complete
   int64_t woff = 0;
 
   // Connection::Owner

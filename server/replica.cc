@@ -402,10 +402,11 @@ void ReplicaLink::Cron() {
       Connect();
       break;
     case State::kConnecting:
+      if (now - handshake_start_s_ > timeout) Fail("Timeout connecting to the MASTER...");
+      break;
     case State::kHandshake:
-      if (now - handshake_start_s_ > timeout) {
-        Fail("Timeout connecting to the MASTER...");
-      }
+      // A master delaying a diskless transfer keeps the handshake alive with newlines.
+      if (now - last_io_s_ > timeout) Fail("Timeout connecting to the MASTER...");
       break;
     case State::kTransfer:
       if (now - last_io_s_ > timeout) {

@@ -65,6 +65,7 @@ void Server::FeedReplicationStream(int dbid, const std::vector<std::string>& arg
   master_repl_offset_ += int64_t(bytes.size());
   if (backlog_) backlog_->Append(bytes);
   for (Client* r : replicas_) {
+    if (!r->has(kClientReplicaOnline)) continue;  // its snapshot will include this
     r->stream_out.append(bytes);
     MarkPendingWrite(r);
   }
@@ -74,6 +75,7 @@ void Server::ProxyMasterStream(std::string_view bytes) {
   master_repl_offset_ += int64_t(bytes.size());
   if (backlog_) backlog_->Append(bytes);
   for (Client* r : replicas_) {
+    if (!r->has(kClientReplicaOnline)) continue;  // its snapshot will include this
     r->stream_out.append(bytes);
     MarkPendingWrite(r);
   }
@@ -380,27 +382,80 @@ Status Server::AttachReplica(Client& c, bool psync) {
                  replid2_);
   }
   stats_.sync_full++;
-  // The same snapshot a save writes (aux fields with the replication id and offset, function
-  // libraries, keys with TTLs and LRU/LFU), kept in memory.
-  RdbWriter w(RdbCompression(*this));
-  if (!WriteDataset(*this, w, true, false)) {
-    return Status::NotSupported("a value type cannot be serialized for replication yet");
-  }
-  std::string& rdb = w.data();
-  if (psync) {
-    c.out().append(fmt::format("+FULLRESYNC {} {}\r\n", replid_, master_repl_offset_));
-  }
-  c.out().append("$").append(std::to_string(rdb.size())).append("\r\n");
-  c.out().append(rdb);
+  // Waiting for the snapshot (INFO state=wait_bgsave): it gets no stream until then.
   c.set(kClientReplica);
-  c.set(kClientReplicaOnline);
-  c.repl_ack_time_ms = NowMs();                            // no false lag before its first ACK
+  c.repl_wait_since_ms = NowMs();
+  c.repl_fullresync_line = psync;
   if (replicas_.empty()) last_replica_ping_ms_ = NowMs();  // first PING one period from now
   replicas_.push_back(&c);
-  repl_seldb_ = -1;  // the stream starts with a SELECT
-  spdlog::info("Synchronization with replica {} succeeded",
-               c.conn() ? c.conn()->peer() : std::string("(in-process)"));
+  int64_t delay = 0;
+  StringToInt64(config_.GetOne("repl-diskless-sync-delay"), &delay);
+  if (!DisklessSync() || delay <= 0) StartFullSyncs();
   return Status::OK();
+}
+
+bool Server::DisklessSync() const { return config_.GetOne("repl-diskless-sync") == "yes"; }
+
+void Server::FullSyncCron(int64_t now_ms, bool second) {
+  int64_t oldest = 0;
+  int64_t waiting = 0;
+  for (Client* r : replicas_) {
+    if (!r->repl_wait_since_ms) continue;
+    waiting++;
+    if (!oldest || r->repl_wait_since_ms < oldest) oldest = r->repl_wait_since_ms;
+    // Newlines keep the replica's handshake alive while the transfer is delayed.
+    if (second) {
+      r->out().push_back('\n');
+      MarkPendingWrite(r);
+    }
+  }
+  if (!waiting) return;
+  // A diskless transfer waits repl-diskless-sync-delay seconds for more replicas to join it,
+  // or until repl-diskless-sync-max-replicas of them are waiting.
+  int64_t delay = 5, max_replicas = 0;
+  StringToInt64(config_.GetOne("repl-diskless-sync-delay"), &delay);
+  StringToInt64(config_.GetOne("repl-diskless-sync-max-replicas"), &max_replicas);
+  if (now_ms - oldest >= delay * 1000 || (max_replicas > 0 && waiting >= max_replicas)) {
+    StartFullSyncs();
+  }
+}
+
+void Server::StartFullSyncs() {
+  std::vector<Client*> waiting;
+  for (Client* r : replicas_) {
+    if (r->repl_wait_since_ms) waiting.push_back(r);
+  }
+  if (waiting.empty()) return;
+  // One snapshot for every waiting replica: the same a save writes (aux fields with the
+  // replication id and offset, function libraries, keys with TTLs and LRU/LFU), in memory.
+  RdbWriter w(RdbCompression(*this));
+  if (!WriteDataset(*this, w, true, false)) {
+    for (Client* r : waiting) {
+      r->out().append("-ERR a value type cannot be serialized for replication yet\r\n");
+      r->CloseAfterReply();
+      MarkPendingWrite(r);
+      r->repl_wait_since_ms = 0;
+    }
+    return;
+  }
+  spdlog::info("Starting BGSAVE for SYNC with target: {}",
+               DisklessSync() ? "replicas sockets" : "disk");
+  const std::string& rdb = w.data();
+  int64_t now = NowMs();
+  for (Client* r : waiting) {
+    if (r->repl_fullresync_line) {
+      r->out().append(fmt::format("+FULLRESYNC {} {}\r\n", replid_, master_repl_offset_));
+    }
+    r->out().append("$").append(std::to_string(rdb.size())).append("\r\n");
+    r->out().append(rdb);
+    r->repl_wait_since_ms = 0;
+    r->set(kClientReplicaOnline);
+    r->repl_ack_time_ms = now;  // no false lag before its first ACK
+    MarkPendingWrite(r);
+    spdlog::info("Synchronization with replica {} succeeded",
+                 r->conn() ? r->conn()->peer() : std::string("(in-process)"));
+  }
+  repl_seldb_ = -1;  // the stream starts with a SELECT
 }
 
 void Server::TouchWatchedKey(int dbid, std::string_view key) {

@@ -581,6 +581,7 @@ void Server::Cron() {
   busy_poll_.set_window(busy_poll_cpus_ok_ ? config_.busy_poll_usec : 0);
   PersistenceCron(*this);  // BGSAVE child, save points
   aof_->Cron();            // rewrite child, automatic rewrites, postponed flushes
+  FullSyncCron(now, now / 1000 != last_replication_cron_s_);
   if (now / 1000 != last_replication_cron_s_) {
     last_replication_cron_s_ = now / 1000;
     replica_link_->Cron();

@@ -142,8 +142,16 @@ class Server {
   }
   // `cmd`: the command that queued the operations, when it is no longer executing.
   void PropagatePending(const Command* cmd = nullptr);
-  // Full resynchronization of a replica: RDB snapshot, then the live stream.
+  // Full resynchronization of a replica: RDB snapshot, then the live stream. With
+  // repl-diskless-sync and a repl-diskless-sync-delay the snapshot waits that long for more
+  // replicas to share it (the replica gets newlines meanwhile).
   Status AttachReplica(Client& c, bool psync);
+  bool DisklessSync() const;
+  // Each cron tick: starts the delayed snapshot when due; once a second (`second`) sends the
+  // waiting replicas a newline.
+  void FullSyncCron(int64_t now_ms, bool second);
+  // Sends one snapshot to every replica waiting for one.
+  void StartFullSyncs();
   // PSYNC <replid> <offset>: when our history holds what the replica asks for (the id is ours,
   // or our previous one up to where it ended, and the backlog still has the bytes), answers
   // +CONTINUE and the missing bytes and attaches it; false when a full resync must follow.

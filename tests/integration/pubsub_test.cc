@@ -138,7 +138,7 @@ TEST_CASE("pubsub: keyspace notifications, also under CLIENT REPLY OFF") {
 }
 
 TEST_CASE("pubsub: PUBLISH on a master reaches the replica's subscribers") {
-  ServerProcess master;
+  ServerProcess master({"--repl-diskless-sync-delay", "0"});
   REQUIRE(master.Start());
   ServerProcess replica;
   REQUIRE(replica.Start());

@@ -55,7 +55,7 @@ void Attach(RespClient& replica, const ServerProcess& master) {
 }  // namespace
 
 TEST_CASE("replication: full sync, live stream, WAIT, read-only replica, NO ONE") {
-  ServerProcess master({"--enable-debug-command", "yes"});
+  ServerProcess master({"--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0"});
   REQUIRE(master.Start());
   ServerProcess replica({"--enable-debug-command", "yes"});
   REQUIRE(replica.Start());
@@ -118,7 +118,7 @@ TEST_CASE("replication: full sync, live stream, WAIT, read-only replica, NO ONE"
 }
 
 TEST_CASE("replication: a replica reconnects after its master restarts") {
-  ServerProcess master;
+  ServerProcess master({"--repl-diskless-sync-delay", "0"});
   REQUIRE(master.Start());
   ServerProcess replica({"--repl-timeout", "5"});
   REQUIRE(replica.Start());
@@ -150,7 +150,7 @@ std::string InfoValue(RespClient& c, const std::string& section, const std::stri
 }  // namespace
 
 TEST_CASE("replication: bind-source-addr is the address a replica connects from") {
-  ServerProcess master;
+  ServerProcess master({"--repl-diskless-sync-delay", "0"});
   REQUIRE(master.Start());
   ServerProcess replica({"--bind-source-addr", "127.0.0.2"});
   REQUIRE(replica.Start());
@@ -175,7 +175,7 @@ void MakeReplicaLag(ServerProcess& master, ServerProcess& replica, RespClient& r
 }  // namespace
 
 TEST_CASE("replication: shutdown waits for a lagging replica; SHUTDOWN ABORT cancels it") {
-  ServerProcess master({"--shutdown-timeout", "60"});
+  ServerProcess master({"--shutdown-timeout", "60", "--repl-diskless-sync-delay", "0"});
   REQUIRE(master.Start());
   ServerProcess replica;
   REQUIRE(replica.Start());
@@ -215,7 +215,7 @@ TEST_CASE("replication: shutdown waits for a lagging replica; SHUTDOWN ABORT can
 }
 
 TEST_CASE("replication: shutdown gives up on a replica after shutdown-timeout") {
-  ServerProcess master({"--shutdown-timeout", "1"});
+  ServerProcess master({"--shutdown-timeout", "1", "--repl-diskless-sync-delay", "0"});
   REQUIRE(master.Start());
   ServerProcess replica;
   REQUIRE(replica.Start());
@@ -253,7 +253,7 @@ TEST_CASE("replication: Ember replicates from Redis 7.0.15 and Redis from Ember"
     CHECK(Cmd(m, {"DEBUG", "DIGEST"}).str == Cmd(r, {"DEBUG", "DIGEST"}).str);
   }
   SUBCASE("Ember master, Redis replica") {
-    ServerProcess ember({"--enable-debug-command", "yes"});
+    ServerProcess ember({"--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0"});
     REQUIRE(ember.Start());
     ServerProcess redis({"--enable-debug-command", "yes"}, kRedisServer);
     REQUIRE(redis.Start());
@@ -351,7 +351,7 @@ TEST_CASE("replication: partial resynchronization with Redis 7.0.15 on either si
 }
 
 TEST_CASE("replication: backlog fields, a PSYNC the backlog cannot serve, NOMASTERLINK") {
-  ServerProcess master({"--repl-backlog-size", "16384"});
+  ServerProcess master({"--repl-backlog-size", "16384", "--repl-diskless-sync-delay", "0"});
   REQUIRE(master.Start());
   RespClient m = master.Connect();
   CHECK(InfoValue(m, "replication", "repl_backlog_active") == "0");
@@ -381,4 +381,38 @@ TEST_CASE("replication: backlog fields, a PSYNC the backlog cannot serve, NOMAST
   CHECK(e.str == "NOMASTERLINK Can't SYNC while not connected with my master");
   RespValue bad = Cmd(m, {"PSYNC", id, "notanumber"});
   CHECK(bad.is_error());
+}
+
+TEST_CASE("replication: a diskless full sync waits repl-diskless-sync-delay for more replicas") {
+  ServerProcess master({"--repl-diskless-sync-delay", "2"});
+  REQUIRE(master.Start());
+  ServerProcess a, b;
+  REQUIRE(a.Start());
+  REQUIRE(b.Start());
+  INFO("master log:\n" << master.Log());
+  RespClient m = master.Connect();
+  RespClient ra = a.Connect();
+  RespClient rb = b.Connect();
+  Cmd(m, {"SET", "k", "v"});
+  auto start = std::chrono::steady_clock::now();
+  CHECK(Cmd(ra, {"REPLICAOF", "127.0.0.1", std::to_string(master.port())}).str == "OK");
+  CHECK(Cmd(rb, {"REPLICAOF", "127.0.0.1", std::to_string(master.port())}).str == "OK");
+  // Both wait for the one snapshot, the replicas still in their handshake.
+  REQUIRE(WaitFor([&] {
+    std::string info = Cmd(m, {"INFO", "replication"}).str;
+    return info.find("slave1:") != std::string::npos &&
+           info.find("state=wait_bgsave") != std::string::npos;
+  }));
+  CHECK(Cmd(ra, {"ROLE"}).elems.at(3).str == "handshake");
+  Cmd(m, {"SET", "during", "wait"});  // goes out in the snapshot, not the stream
+  REQUIRE(WaitFor([&] { return LinkUp(ra) && LinkUp(rb); }));
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(1500));
+  std::string log = master.Log();
+  size_t first = log.find("Starting BGSAVE for SYNC");
+  CHECK(first != std::string::npos);
+  CHECK(log.find("Starting BGSAVE for SYNC", first + 1) == std::string::npos);
+  CHECK(InfoValue(m, "stats", "sync_full") == "2");
+  CHECK(Cmd(m, {"WAIT", "2", "5000"}).integer == 2);
+  CHECK(Cmd(ra, {"GET", "during"}).str == "wait");
+  CHECK(Cmd(rb, {"GET", "k"}).str == "v");
 }

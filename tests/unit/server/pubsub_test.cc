@@ -372,6 +372,7 @@ TEST_CASE("pubsub: CLIENT LIST counts, RESET and disconnection drop subscription
 
 TEST_CASE("pubsub: PUBLISH reaches the replication stream") {
   Harness h;
+  h.Run({"CONFIG", "SET", "repl-diskless-sync-delay", "0"});  // the snapshot goes out at once
   Client* replica = h.NewClient();
   h.RunOn(replica, {"SYNC"});
   replica->out().clear();

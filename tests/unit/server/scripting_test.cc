@@ -379,6 +379,7 @@ TEST_CASE("scripting: commands see the script's database and fixed time") {
 
 TEST_CASE("scripting: effects are replicated, wrapped in MULTI/EXEC") {
   Harness h;
+  h.Run({"CONFIG", "SET", "repl-diskless-sync-delay", "0"});  // the snapshot goes out at once
   ember::Client* replica = h.NewClient();
   REQUIRE(h.server().AttachReplica(*replica, false).ok());
   replica->stream_out.clear();
