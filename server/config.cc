@@ -359,8 +359,10 @@ std::vector<OptionDef> BuildTable() {
   t.push_back(Num("hz", nullptr, M, 0, kIntMax, 10, 0, &C::hz));
   // Ember's own: hidden from `CONFIG GET *`, which lists exactly what Redis 7.0 lists.
   t.push_back(Num("busy-poll-usec", nullptr, kHidden, 0, 1000000, 20, 0, &C::busy_poll_usec));
-  t.push_back(Num("min-replicas-to-write", "min-slaves-to-write", M, 0, kIntMax, 0));
-  t.push_back(Num("min-replicas-max-lag", "min-slaves-max-lag", M, 0, kIntMax, 10));
+  t.push_back(Num("min-replicas-to-write", "min-slaves-to-write", M, 0, kIntMax, 0, 0,
+                  &C::min_replicas_to_write));
+  t.push_back(Num("min-replicas-max-lag", "min-slaves-max-lag", M, 0, kIntMax, 10, 0,
+                  &C::min_replicas_max_lag));
   t.push_back(Num("watchdog-period", nullptr, kHidden, 0, kIntMax, 0));
   t.push_back(Num("shutdown-timeout", nullptr, M, 0, kIntMax, 10, 0, &C::shutdown_timeout));
   t.push_back(Num("repl-diskless-sync-max-replicas", nullptr, M, 0, kIntMax, 0));

@@ -119,6 +119,8 @@ class Config {
   int64_t repl_ping_replica_period = 10;
   int64_t shutdown_timeout = 10;  // seconds a shutdown waits for lagging replicas
   bool lazyfree_lazy_user_del = false;
+  int64_t min_replicas_to_write = 0;  // checked on every write: kept typed
+  int64_t min_replicas_max_lag = 10;
   int64_t busy_poll_usec = 20;  // Ember: poll this long after a command while busy
 
   // --- Loading. Errors carry Redis's text; the caller prints and exits. ---

@@ -270,22 +270,20 @@ void Server::CreateBacklog() {
 }
 
 int Server::GoodReplicas() const {
-  int64_t max_lag = 10;
-  StringToInt64(config_.GetOne("min-replicas-max-lag"), &max_lag);
   int64_t now_s = NowMs() / 1000;
   int good = 0;
   for (const Client* r : replicas_) {
-    if (r->has(kClientReplicaOnline) && now_s - r->repl_ack_time_ms / 1000 <= max_lag) good++;
+    if (r->has(kClientReplicaOnline) &&
+        now_s - r->repl_ack_time_ms / 1000 <= config_.min_replicas_max_lag) {
+      good++;
+    }
   }
   return good;
 }
 
 bool Server::GoodReplicasOk() const {
-  int64_t min_write = 0, max_lag = 10;
-  StringToInt64(config_.GetOne("min-replicas-to-write"), &min_write);
-  if (min_write == 0 || is_replica()) return true;
-  StringToInt64(config_.GetOne("min-replicas-max-lag"), &max_lag);
-  return max_lag == 0 || GoodReplicas() >= min_write;
+  if (config_.min_replicas_to_write == 0 || config_.min_replicas_max_lag == 0) return true;
+  return is_replica() || GoodReplicas() >= config_.min_replicas_to_write;
 }
 
 void Server::PrepareMasterLoad() {
